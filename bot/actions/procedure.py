@@ -1,0 +1,56 @@
+"""Answering "which procedure, and what does it take?" from the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.services import procedure_guide
+from bot.replies import procedure_card
+
+CLARIFY = (
+    "Tôi chưa chắc bạn cần thủ tục nào. Bạn chọn một trong các thủ tục dưới đây, "
+    "hoặc kể rõ hơn việc cần làm (ví dụ: «đăng ký khai sinh cho con mới sinh»)."
+)
+NOTHING_FOUND = (
+    "Tôi chưa tìm thấy thủ tục phù hợp. Bạn hãy kể rõ hơn việc cần làm, "
+    "ví dụ: «làm lại căn cước bị mất» hoặc «đăng ký kết hôn»."
+)
+
+
+def choose_payload(code: str) -> str:
+    """Button payload that sends intent ask_procedure with the chosen code, skipping the NLU."""
+    return '/ask_procedure{"procedure_code":"%s"}' % code
+
+
+class ActionAnswerProcedure(Action):
+    """Find the procedures matching the citizen's words; answer with a card or ask to choose."""
+
+    def name(self) -> str:
+        return "action_answer_procedure"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        guide = procedure_guide()
+        chosen = next(tracker.get_latest_entity_values("procedure_code"), None)
+        procedure = guide.get(chosen) if chosen else None
+        if procedure is not None:  # the citizen picked a button
+            dispatcher.utter_message(text=procedure_card(procedure))
+            return [SlotSet("procedure_code", procedure.code)]
+        guidance = guide.find(tracker.latest_message.get("text") or "")
+        if guidance.best is None:
+            dispatcher.utter_message(text=NOTHING_FOUND)
+            return []
+        if not guidance.confident:
+            buttons = [
+                {"title": m.procedure.name, "payload": choose_payload(m.procedure.code)}
+                for m in guidance.matches
+            ]
+            dispatcher.utter_message(text=CLARIFY, buttons=buttons)
+            return []
+        dispatcher.utter_message(text=procedure_card(guidance.best))
+        return [SlotSet("procedure_code", guidance.best.code)]

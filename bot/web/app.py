@@ -1,0 +1,48 @@
+"""FastAPI application factory for the local web server (`uvicorn bot.web.app:create_app --factory`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.rasa_client import RasaClient
+from bot.settings import Settings, get_settings
+from bot.web import chat_api
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.rasa = RasaClient(settings.rest_webhook_url)
+        yield
+        await app.state.rasa.aclose()
+
+    app = FastAPI(title="Một Cửa", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(chat_api.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def chat_page() -> FileResponse:
+        return FileResponse(STATIC / "chat.html")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Malformed bodies get a plain answer, never a stack trace or a validator dump.
+        text = "Yêu cầu không hợp lệ. Hãy gửi lại câu hỏi dưới dạng văn bản."
+        return JSONResponse(status_code=422, content={"error": text, "messages": [{"text": text}]})
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,129 @@
+"""The procedure as the rest of Một Cửa sees it, whatever catalogue it was parsed from.
+
+Every parsed field keeps the original text beside it (``*_text`` / ``text``) so an officer can check
+the parse, and so the bot can fall back to quoting the source when a value could not be parsed.
+The bot only ever states what is in here: no invented fees, time limits or papers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ChannelKind(StrEnum):
+    """How a dossier can be submitted (hình thức nộp)."""
+
+    ONLINE = "online"  # Trực tuyến
+    IN_PERSON = "in_person"  # Trực tiếp
+    POST = "post"  # Dịch vụ bưu chính
+
+
+class FeeKind(StrEnum):
+    """What the fee column says, once classified."""
+
+    AMOUNT = "amount"  # a figure in VND
+    FREE = "free"  # Miễn phí / Không
+    DEPENDS = "depends"  # legal text or a rule, no single figure
+    UNKNOWN = "unknown"  # nothing usable in the source
+
+
+class Level(StrEnum):
+    """Level of government that handles the procedure (two local levels since 1 July 2025)."""
+
+    MINISTRY = "bo"  # Cấp bộ
+    PROVINCE = "tinh"  # Cấp tỉnh
+    COMMUNE = "xa"  # Cấp xã
+    OTHER = "khac"  # anything else the source names
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """Processing time (thời hạn giải quyết), e.g. 3 ngày làm việc."""
+
+    value: float | None
+    unit: str | None  # "ngày", "ngày làm việc", "giờ", "tháng"…
+    text: str
+
+    def __str__(self) -> str:
+        if self.value is None or not self.unit:
+            return self.text
+        number = int(self.value) if float(self.value).is_integer() else self.value
+        return f"{number} {self.unit}"
+
+
+@dataclass(frozen=True)
+class Fee:
+    """Fee or charge (phí, lệ phí) for one channel."""
+
+    kind: FeeKind
+    amount_vnd: int | None
+    text: str
+
+    def __str__(self) -> str:
+        if self.kind is FeeKind.FREE:
+            return "Miễn phí"
+        if self.kind is FeeKind.AMOUNT and self.amount_vnd is not None:
+            return f"{self.amount_vnd:,}".replace(",", ".") + " đồng"
+        return self.text
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One way of submitting, with its own time limit and fee."""
+
+    kind: ChannelKind
+    time_limit: TimeLimit | None
+    fee: Fee | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One required paper (thành phần hồ sơ) with how many originals and copies."""
+
+    name: str
+    form: str | None = None  # mẫu đơn, tờ khai
+    originals: int | None = None  # bản chính
+    copies: int | None = None  # bản sao
+    group: str | None = None  # e.g. "Giấy tờ phải nộp" / "Giấy tờ phải xuất trình"
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One administrative procedure (thủ tục hành chính)."""
+
+    code: str
+    name: str
+    source: str  # "dichvucong" | "bqp"
+    field: str = ""  # lĩnh vực
+    levels: tuple[Level, ...] = ()
+    applicants: str = ""  # đối tượng thực hiện
+    competent_agency: str = ""  # cơ quan có thẩm quyền
+    implementing_agency: str = ""  # cơ quan thực hiện
+    submission_address: str = ""  # địa chỉ tiếp nhận
+    channels: tuple[Channel, ...] = ()
+    channels_text: str = ""
+    papers: tuple[Paper, ...] = ()
+    papers_text: str = ""
+    conditions: str = ""
+    steps: tuple[str, ...] = ()
+    steps_text: str = ""
+    result: str = ""
+    legal_basis: tuple[str, ...] = ()
+    legal_basis_text: str = ""
+    related: tuple[str, ...] = ()
+    url: str = ""
+    decision: str = ""  # số quyết định công bố
+    extra: dict[str, str] = dataclasses.field(default_factory=dict)  # ``field`` is a field name here
+
+    def channel(self, kind: ChannelKind) -> Channel | None:
+        """The channel of that kind, if the procedure offers it."""
+        return next((c for c in self.channels if c.kind is kind), None)
+
+    @property
+    def online(self) -> bool:
+        """True when the catalogue lists online submission (nộp trực tuyến)."""
+        return self.channel(ChannelKind.ONLINE) is not None

@@ -1,0 +1,40 @@
+"""Shared test fixtures: repository paths, free ports, and the Rasa environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def rasa_venv() -> Path:
+    """The Python 3.10 environment with Rasa (created by scripts/setup.sh)."""
+    venv = Path(os.environ.get("MOTCUA_RASA_VENV", REPO_ROOT / ".venv" / "rasa"))
+    if not (venv / "bin" / "rasa").exists():
+        pytest.fail(f"Rasa environment missing at {venv}: run scripts/setup.sh (make test does).")
+    return venv
+
+
+@pytest.fixture(scope="session")
+def running_system(tmp_path_factory: pytest.TempPathFactory, rasa_venv: Path):
+    """The whole system started once by `motcua up` for all integration tests."""
+    from tests.support.system import start_system
+
+    system = start_system(tmp_path_factory.mktemp("var"), rasa_venv)
+    yield system
+    system.stop()
+    system.kill_leftovers()
