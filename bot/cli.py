@@ -12,12 +12,14 @@ import typer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.settings import get_settings  # noqa: E402
+from knowledge.catalogue.cli import catalogue_app  # noqa: E402
 
 app = typer.Typer(
     help="Một Cửa — trợ lý thủ tục hành chính và phản ánh, kiến nghị.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(catalogue_app, name="catalogue")
 
 
 @app.command()
@@ -26,6 +28,7 @@ def up() -> None:
     from bot import rasa_model, runner
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # health-check polling is noise
     try:
         code = runner.run_foreground(get_settings())
     except (runner.StartupError, rasa_model.RasaError) as error:

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.services import procedure_guide
+from bot.actions.services import procedure_guide, province_overlay
 from bot.replies import procedure_card
 
 CLARIFY = (
@@ -39,7 +39,7 @@ class ActionAnswerProcedure(Action):
         chosen = next(tracker.get_latest_entity_values("procedure_code"), None)
         procedure = guide.get(chosen) if chosen else None
         if procedure is not None:  # the citizen picked a button
-            dispatcher.utter_message(text=procedure_card(procedure))
+            dispatcher.utter_message(text=procedure_card(procedure, province_overlay()))
             return [SlotSet("procedure_code", procedure.code)]
         guidance = guide.find(tracker.latest_message.get("text") or "")
         if guidance.best is None:
@@ -52,5 +52,5 @@ class ActionAnswerProcedure(Action):
             ]
             dispatcher.utter_message(text=CLARIFY, buttons=buttons)
             return []
-        dispatcher.utter_message(text=procedure_card(guidance.best))
+        dispatcher.utter_message(text=procedure_card(guidance.best, province_overlay()))
         return [SlotSet("procedure_code", guidance.best.code)]

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from bot.settings import get_settings
 from knowledge.catalogue import load_shipped_catalogue
+from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.guide import ProcedureGuide
 from knowledge.retrieval import Retriever
 
@@ -17,3 +18,14 @@ def procedure_guide() -> ProcedureGuide:
     procedures = load_shipped_catalogue()
     retriever = Retriever.load_or_build(procedures, index_dir=settings.data_dir / "index")
     return ProcedureGuide(procedures, retriever)
+
+
+@lru_cache(maxsize=1)
+def province_overlay() -> ProvincialOverlay:
+    """The province's real units, hours and portal (provinces/<slug>/agencies.yml)."""
+    return ProvincialOverlay.for_province(get_settings().province)
+
+
+# Build the catalogue and index while the action server starts, not on a citizen's first message:
+# `motcua up` waits for the server's health check, so nobody talks to a half-loaded bot.
+procedure_guide()

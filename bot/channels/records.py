@@ -1,0 +1,121 @@
+"""The tables of the channels database: what must survive a restart of a channel process.
+
+Table names start with ``ch_`` so they can never collide with the feedback tables, which live in
+the same SQLModel metadata when both are imported into one process.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite keeps no time zone, so every timestamp here is UTC by convention."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to deliver on one channel; rows are never deleted, only marked."""
+
+    __tablename__ = "ch_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16, index=True)
+    address: str = Field(max_length=200, index=True)
+    kind: str = Field(default="reply", max_length=16)  # reply | notice
+    body: str = Field(sa_column=Column(Text, nullable=False))  # BotMessage.as_dict() as JSON
+    fallbacks: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    state: str = Field(default="pending", max_length=16, index=True)
+    not_before: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class InboxMessage(SQLModel, table=True):
+    """A citizen's message, stored before it is acknowledged and kept until Rasa has answered it."""
+
+    __tablename__ = "ch_inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=200)
+    sender: str = Field(max_length=200, index=True)  # the Rasa conversation id
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    meta: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    state: str = Field(default="pending", max_length=16, index=True)  # pending | done
+    next_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    apologised: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
+
+
+class SeenEvent(SQLModel, table=True):
+    """Platform event ids already handled (Telegram update_id, Zalo msg_id): replays are ignored."""
+
+    __tablename__ = "ch_seen"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=100)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Contact(SQLModel, table=True):
+    """When a user last wrote to us: Zalo allows free-form messages only for a while after that."""
+
+    __tablename__ = "ch_contact"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    address: str = Field(primary_key=True, max_length=200)
+    last_inbound_at: datetime = Field(default_factory=utcnow)
+
+
+class ButtonPayload(SQLModel, table=True):
+    """Short key → Rasa payload, because Telegram's callback_data holds at most 64 bytes."""
+
+    __tablename__ = "ch_button"
+
+    key: str = Field(primary_key=True, max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AssistedSession(SQLModel, table=True):
+    """A conversation a community helper holds on a citizen's behalf, and what it produced."""
+
+    __tablename__ = "ch_assisted"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=200, index=True)  # the helper's chat
+    helper_id: str = Field(max_length=64)
+    helper_name: str = Field(max_length=200)
+    citizen_label: str = Field(default="", max_length=200)
+    procedures: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    tracking_codes: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+
+
+class ZaloToken(SQLModel, table=True):
+    """The OA tokens in use. Zalo refresh tokens are single-use, so each new pair is stored."""
+
+    __tablename__ = "ch_zalo_token"
+
+    id: int = Field(default=1, primary_key=True)
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime
+    seed_digest: str = Field(max_length=64)  # which env tokens this chain started from
+
+
+TABLES = [
+    OutboxMessage.__table__, InboxMessage.__table__, SeenEvent.__table__, Contact.__table__,
+    ButtonPayload.__table__, AssistedSession.__table__, ZaloToken.__table__,
+]  # fmt: skip

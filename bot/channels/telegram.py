@@ -1,0 +1,310 @@
+"""Telegram channel: ``python -m bot.channels.telegram`` (``motcua up`` starts it when
+``TELEGRAM_BOT_TOKEN`` is set).
+
+Long polling by default; ``TELEGRAM_MODE=webhook`` registers ``TELEGRAM_WEBHOOK_URL`` with a secret
+token and receives updates on ``MOTCUA_HOST:TELEGRAM_PORT/telegram/webhook``. Either way the same
+port answers ``/healthz`` once the bot is known to Telegram.
+
+Handlers only translate Telegram ↔ Rasa: each citizen message goes to the relay (stored, deduplicated
+by update_id, rate limited) and each answer to the outbox (rate limited, retried, never lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+import sys
+import uuid
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Request
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters,
+)
+
+from bot.channels import assisted, dedupe, texts
+from bot.channels.logsafe import setup_logging
+from bot.channels.outbox import Dispatcher
+from bot.channels.ratelimit import SendLimiter
+from bot.channels.relay import Inbound, IntakeLimits, Relay
+from bot.channels.store import open_store
+from bot.channels.telegram_config import TelegramConfig
+from bot.channels.telegram_sender import TelegramSender, button_payload
+from bot.channels.tracking import PetitionLookup
+from bot.channels.webhooks import parse_object, read_body
+from bot.rasa_client import BotMessage, RasaClient
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class TelegramChannel:
+    """The bot, its relay and outbox, and the small web server for health and webhook."""
+
+    def __init__(self, config: TelegramConfig, settings: Settings, engine: Engine,
+                 lookup: PetitionLookup | None = None) -> None:
+        self.config = config
+        self.settings = settings
+        self.engine = engine
+        self.lookup = lookup
+        self.helpers = assisted.parse_helpers(config.helpers)
+        self.uploads = settings.data_dir / "uploads" / CHANNEL
+        self.rasa = RasaClient(settings.rest_webhook_url)
+        self.application = self._build()
+        self.sender = TelegramSender(self.application.bot, engine)
+        self.dispatcher = Dispatcher(engine, self.sender, SendLimiter(per_chat_s=1.0, global_per_s=30))
+        self.relay = Relay(engine, self.rasa, self.dispatcher.wake, IntakeLimits())
+
+    def _build(self) -> Application:
+        builder = (
+            Application.builder()
+            .token(self.config.bot_token.get_secret_value())
+            .base_url(self.config.base_url)
+            .base_file_url(self.config.base_file_url)
+        )
+        if self.config.mode == "webhook":
+            builder = builder.updater(None)
+        app = builder.build()
+        app.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
+        app.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
+        app.add_handler(CommandHandler("tracuu", self.on_track, filters=PRIVATE))
+        app.add_handler(CommandHandler("hotro", self.on_assist, filters=PRIVATE))
+        app.add_handler(CommandHandler("xong", self.on_assist_done, filters=PRIVATE))
+        app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, self.on_text))
+        app.add_handler(MessageHandler(PRIVATE & filters.PHOTO, self.on_photo))
+        app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, self.on_help))
+        app.add_handler(MessageHandler(PRIVATE, self.on_unsupported))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_error_handler(self.on_error)
+        return app
+
+    # ---- handlers: Telegram → relay / outbox ---------------------------------------------------
+
+    async def on_start(self, update: Update, context: Context) -> None:
+        self._answer(update, texts.WELCOME)
+
+    async def on_help(self, update: Update, context: Context) -> None:
+        self._answer(update, texts.HELP)
+
+    async def on_track(self, update: Update, context: Context) -> None:
+        code = " ".join(context.args or []).strip()
+        if not code:
+            self._answer(update, texts.TRACK_USAGE)
+        elif self.lookup is not None:
+            self._answer(update, await asyncio.to_thread(self.lookup.answer, code))
+        else:
+            self._relay(update, f"tra cứu phản ánh {code}")
+
+    async def on_assist(self, update: Update, context: Context) -> None:
+        helper = self.helpers.get(str(update.effective_user.id)) if update.effective_user else None
+        if helper is None:
+            self._answer(update, "Lệnh /hotro dành cho thành viên tổ công nghệ số cộng đồng đã "
+                                 "đăng ký. Bạn cứ gõ câu hỏi, tôi sẽ trả lời ngay.")
+            return
+        label = " ".join(context.args or [])
+        record = assisted.start(self.engine, CHANNEL, str(update.effective_chat.id), helper, label)
+        self._answer(update, f"Đã mở phiên hỗ trợ {record.code}"
+                             f"{' cho ' + record.citizen_label if record.citizen_label else ''}. "
+                             "Các câu hỏi tiếp theo được ghi là hỗ trợ người dân. "
+                             "Gõ /xong khi xong để nhận phiếu bàn giao cho người dân.")
+
+    async def on_assist_done(self, update: Update, context: Context) -> None:
+        record = assisted.finish(self.engine, CHANNEL, str(update.effective_chat.id))
+        if record is None:
+            self._answer(update, "Không có phiên hỗ trợ nào đang mở. Gõ /hotro để mở phiên mới.")
+        else:
+            self._answer(update, assisted.handover_card(record))
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        self._relay(update, update.effective_message.text or "")
+
+    async def on_photo(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        photo = message.photo[-1]  # the largest size
+        if photo.file_size and photo.file_size > MAX_PHOTO_BYTES:
+            self._answer(update, texts.PHOTO_TOO_BIG)
+            return
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        path = self.uploads / f"{uuid.uuid4().hex}.jpg"
+        try:
+            telegram_file = await photo.get_file()
+            await telegram_file.download_to_drive(path)
+        except TelegramError:
+            log.warning("photo of update %s could not be downloaded", update.update_id)
+            self._answer(update, "Tôi chưa tải được ảnh này. Bạn gửi lại ảnh giúp tôi nhé.")
+            return
+        image = {"source": CHANNEL, "path": str(path), "content_type": "image/jpeg",
+                 "size": path.stat().st_size}
+        self._relay(update, message.caption or texts.PHOTO_CAPTIONLESS, {"image": image})
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        with contextlib.suppress(TelegramError):  # only stops the spinner; the answer follows
+            await query.answer()
+        if query.message is None:
+            return
+        payload = button_payload(self.engine, query.data or "")
+        if payload is None:
+            self._answer(update, texts.STALE_BUTTON)
+        else:
+            self._relay(update, payload)
+
+    async def on_unsupported(self, update: Update, context: Context) -> None:
+        self._answer(update, texts.UNSUPPORTED)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+
+    # ---- translation ---------------------------------------------------------------------------
+
+    def _answer(self, update: Update, text: str) -> None:
+        self.relay.answer(CHANNEL, str(update.effective_chat.id), f"u{update.update_id}",
+                          [BotMessage(text=text)])
+
+    def _relay(self, update: Update, text: str, metadata: dict[str, Any] | None = None) -> None:
+        chat_id = str(update.effective_chat.id)
+        sender, extra = f"{CHANNEL}-{chat_id}", {}
+        with Session(self.engine) as session:
+            record = assisted.active(session, CHANNEL, chat_id)
+            if record is not None:
+                sender, extra = assisted.conversation(record)
+        self.relay.accept(Inbound(CHANNEL, chat_id, sender, text, f"u{update.update_id}",
+                                  {**(metadata or {}), **extra}))
+
+    # ---- web server: health, webhook -----------------------------------------------------------
+
+    def web_app(self) -> FastAPI:
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        secret = (self.config.webhook_secret.get_secret_value()
+                  if self.config.webhook_secret else "").encode()
+
+        @app.get("/healthz")
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "mode": self.config.mode}
+
+        @app.post(WEBHOOK_PATH)
+        async def webhook(request: Request) -> dict[str, bool]:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not secret or not hmac.compare_digest(given, secret):
+                raise HTTPException(403, "wrong secret token")
+            data = parse_object(await read_body(request))
+            if not isinstance(data.get("update_id"), int):
+                raise HTTPException(400, "not a Telegram update")
+            try:
+                update = Update.de_json(data, self.application.bot)
+            except (KeyError, TypeError, ValueError) as error:
+                raise HTTPException(400, "malformed update") from error
+            await self.application.process_update(update)  # handlers persist before we answer 200
+            return {"ok": True}
+
+        return app
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set; everything started here is stopped here."""
+        if not await self._initialize(stop):
+            return
+        app = self.application
+        await app.start()
+        if self.config.mode == "polling":
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        else:
+            await app.bot.set_webhook(
+                self.config.webhook_url, allowed_updates=ALLOWED_UPDATES,
+                secret_token=self.config.webhook_secret.get_secret_value(),
+            )
+        workers = [asyncio.create_task(self.relay.run()), asyncio.create_task(self.dispatcher.run())]
+        dedupe.forget_old(self.engine)
+        server = _QuietServer(uvicorn.Config(self.web_app(), host=self.settings.host,
+                                             port=self.config.port, log_level="warning",
+                                             access_log=False))
+        serving = asyncio.create_task(server.serve())
+        stopping = asyncio.create_task(stop.wait())
+        log.info("Telegram: @%s sẵn sàng (%s)", app.bot.username, self.config.mode)
+        try:
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            server.should_exit = True
+            await asyncio.gather(serving, return_exceptions=True)
+            for task in (*workers, stopping):
+                task.cancel()
+            await asyncio.gather(*workers, stopping, return_exceptions=True)
+            if app.updater and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+            await self.rasa.aclose()
+
+    async def _initialize(self, stop: asyncio.Event) -> bool:
+        """getMe until Telegram answers; False if stopped first. A bad token ends the process."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                await self.application.initialize()
+                return True
+            except InvalidToken:
+                raise
+            except NetworkError as error:
+                log.warning("Telegram chưa trả lời (%s); thử lại sau %.0f giây", error, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, 30.0)
+        return False
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the channel decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+async def _main(config: TelegramConfig, settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    channel = TelegramChannel(config, settings, open_store(settings.data_dir), PetitionLookup.from_env())
+    await channel.run(stop)
+
+
+def main() -> int:
+    setup_logging([])
+    try:
+        config = TelegramConfig()
+    except ValidationError as error:
+        log.error("Cấu hình Telegram chưa đúng: %s", "; ".join(e["msg"] for e in error.errors()))
+        return 2
+    secrets = [config.bot_token.get_secret_value()]
+    if config.webhook_secret:
+        secrets.append(config.webhook_secret.get_secret_value())
+    setup_logging(secrets)
+    try:
+        asyncio.run(_main(config, get_settings()))
+    except InvalidToken:
+        log.error("TELEGRAM_BOT_TOKEN không hợp lệ: Telegram từ chối. Hãy kiểm tra lại token.")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""What the channels themselves say to citizens (everything else comes from Rasa).
+
+Short, for a phone screen, and always ending with what to do next.
+"""
+
+from __future__ import annotations
+
+WELCOME = (
+    "Xin chào! Tôi là Một Cửa, trợ lý thủ tục hành chính.\n"
+    "Bạn gõ việc cần làm, ví dụ: «đăng ký khai sinh cho con», tôi sẽ chỉ giấy tờ, lệ phí và nơi nộp."
+)
+
+HELP = (
+    "Tôi giúp được bạn:\n"
+    "• Tra cứu thủ tục: gõ việc cần làm, ví dụ «cấp lại căn cước».\n"
+    "• Xem giấy tờ cần chuẩn bị, lệ phí, thời hạn, nơi nộp.\n"
+    "• Tra cứu phản ánh: /tracuu kèm mã, ví dụ /tracuu PA-7K3Q9M.\n"
+    "Bạn cứ gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được."
+)
+
+UNSUPPORTED = (
+    "Xin lỗi, tôi chưa đọc được loại tin này (nhãn dán, ghi âm, tệp).\n"
+    "Bạn gõ câu hỏi bằng chữ, hoặc gửi ảnh chụp nếu cần. Gõ /help để xem tôi giúp được gì."
+)
+
+RASA_SLOW = "Tôi đang tra cứu, bạn chờ một chút nhé."
+
+RASA_DOWN = (
+    "Xin lỗi, hệ thống đang tạm gián đoạn. Tin nhắn của bạn đã được lưu, "
+    "tôi sẽ trả lời ngay khi hệ thống hoạt động lại — bạn không cần gửi lại."
+)
+
+RATE_LIMITED = (
+    "Bạn gửi nhanh quá, tôi chưa kịp trả lời. Bạn chờ khoảng một phút rồi gửi tiếp nhé."
+)
+
+STALE_BUTTON = "Nút này đã cũ. Bạn gõ lại câu hỏi để tôi trả lời nhé."
+
+PHOTO_TOO_BIG = "Ảnh lớn quá. Bạn gửi ảnh nhỏ hơn 10 MB (chụp lại hoặc gửi dạng ảnh, không gửi dạng tệp)."
+
+PHOTO_CAPTIONLESS = "Tôi gửi một ảnh"
+
+TRACK_USAGE = "Bạn gõ /tracuu kèm mã phản ánh, ví dụ: /tracuu PA-7K3Q9M"
+
+
+def too_long(length: int, limit: int) -> str:
+    return f"Tin nhắn dài quá ({length} ký tự). Bạn viết gọn dưới {limit} ký tự rồi gửi lại nhé."

@@ -1,0 +1,51 @@
+"""Procedure ⇄ plain JSON-able dict, so the store can keep whole procedures in a JSON column."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from knowledge.procedure import (
+    Channel,
+    ChannelKind,
+    Fee,
+    FeeKind,
+    Level,
+    Paper,
+    Procedure,
+    TimeLimit,
+)
+
+
+def to_dict(procedure: Procedure) -> dict[str, Any]:
+    """Plain dict (enums as their values, tuples as lists)."""
+    return json.loads(json.dumps(dataclasses.asdict(procedure), ensure_ascii=False))
+
+
+def content_hash(procedure: Procedure) -> str:
+    """A stable fingerprint of everything in the procedure: equal hash, nothing changed."""
+    canonical = json.dumps(to_dict(procedure), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _channel(data: dict[str, Any]) -> Channel:
+    time_limit, fee = data.get("time_limit"), data.get("fee")
+    return Channel(
+        kind=ChannelKind(data["kind"]),
+        time_limit=TimeLimit(**time_limit) if time_limit else None,
+        fee=Fee(FeeKind(fee["kind"]), fee["amount_vnd"], fee["text"]) if fee else None,
+        description=data.get("description", ""),
+    )
+
+
+def from_dict(data: dict[str, Any]) -> Procedure:
+    """Inverse of :func:`to_dict`."""
+    values = dict(data)
+    values["levels"] = tuple(Level(level) for level in data.get("levels", ()))
+    values["channels"] = tuple(_channel(c) for c in data.get("channels", ()))
+    values["papers"] = tuple(Paper(**paper) for paper in data.get("papers", ()))
+    for key in ("steps", "legal_basis", "related"):
+        values[key] = tuple(data.get(key, ()))
+    return Procedure(**values)

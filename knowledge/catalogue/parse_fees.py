@@ -1,0 +1,101 @@
+"""Fees (phí, lệ phí): a VND figure, free, or a rule ("depends") — never a guessed figure.
+
+The portal writes some figures in thousands of đồng ("20 VNĐ" with a note "20.000 vnđ/tờ khai");
+such a figure is scaled only when the note itself states the full amount. Figures in other
+currencies are rules for the bot to quote, not VND amounts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.catalogue.text import clean
+from knowledge.procedure import Fee, FeeKind
+
+AMOUNT = r"\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?"
+VND = r"Việt Nam Đồng|VNĐ|VND|Đồng|đồng|đ"
+FIGURE = re.compile(rf"^(?P<amount>{AMOUNT})\s*(?P<currency>{VND}|USD|usd)?$")
+NOTE_FIGURE = re.compile(rf"(?P<amount>{AMOUNT})\s*(?:{VND})\b", re.IGNORECASE)
+LABEL = re.compile(r"^\s*(?:Lệ phí|Phí)\s*:\s*", re.IGNORECASE)
+FREE_WORDS = re.compile(r"^(?:miễn phí|không|o|0)(?:\s*đồng)?$", re.IGNORECASE)
+# A note that waives the fee, or that says there is none.
+WAIVER = re.compile(r"^(?:miễn|không)", re.IGNORECASE)
+# A note that points to a tariff set elsewhere: the fee depends on it.
+RULE = re.compile(
+    r"mức thu|mức phí|mức lệ phí|thực hiện theo|theo quy định|áp dụng|thông tư|nghị quyết|"
+    r"hội đồng nhân dân|quyết định|đồng/|\d\s*đồng",
+    re.IGNORECASE,
+)
+# The notes column sometimes says in words that there is no fee.
+NO_FEE = re.compile(
+    r"không (?:thu|mất|phải nộp|quy định(?: về)?[^.;]{0,40}) (?:phí|lệ phí)|miễn (?:phí|lệ phí)",
+    re.IGNORECASE,
+)
+
+# A sentence of the description that is about the fee ("Phí, lệ phí (nếu có): …").
+FEE_SENTENCE = re.compile(r"(?:^|[\n.;])\s*[-+*]?\s*(?:Phí|Lệ phí)[^\n.;]*", re.IGNORECASE)
+
+
+def amount_value(text: str) -> float:
+    """A figure written with thousands separators (1,500,000 / 2.000.000) or a decimal (1.5)."""
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", text):
+        return float(re.sub(r"[.,]", "", text))
+    return float(text.replace(",", "."))
+
+
+def _split_note(text: str) -> tuple[str, str]:
+    """The figure and the parenthesised note after it (the note may be cut off)."""
+    head, sep, note = text.partition("(")
+    return head.strip(), (sep + note).strip("() ") if sep else ""
+
+
+def _free_or_rule(text: str, note: str) -> Fee:
+    if note and not WAIVER.match(note.lstrip("-–:;. (")) and RULE.search(note):
+        return Fee(FeeKind.DEPENDS, None, text)
+    return Fee(FeeKind.FREE, None, text)
+
+
+def _scaled(value: float, note: str) -> int | None:
+    """The VND amount of a small figure, if the note states it in full (x 1.000)."""
+    full = value * 1000
+    stated = {amount_value(m["amount"]) for m in NOTE_FIGURE.finditer(note)}
+    return int(full) if full in stated else None
+
+
+def _from_description(description: str, cell: str) -> Fee:
+    """An empty fee cell, read from what the description says about fees, if anything."""
+    waived = NO_FEE.search(description)
+    if waived:
+        return Fee(FeeKind.FREE, None, waived.group(0))
+    ruled = FEE_SENTENCE.search(description)
+    if ruled and RULE.search(ruled.group(0)):
+        return Fee(FeeKind.DEPENDS, None, ruled.group(0).strip())
+    return Fee(FeeKind.UNKNOWN, None, cell)
+
+
+def parse_fee(cell: str, description: str = "") -> Fee:
+    """Classify one fee cell; the description is read only when the cell is empty."""
+    text = LABEL.sub("", clean(cell)).strip()
+    if not text:
+        return _from_description(description or "", clean(cell))
+    head, note = _split_note(text)
+    if re.fullmatch(VND, head):  # "Phí :  Đồng (Theo quy định…)": the figure is missing
+        head = ""
+    if not head:
+        return Fee(FeeKind.DEPENDS if note else FeeKind.UNKNOWN, None, text)
+    if FREE_WORDS.match(head):
+        return _free_or_rule(text, note)
+    figure = FIGURE.match(head)
+    if not figure:
+        return Fee(FeeKind.DEPENDS, None, text)
+    value = amount_value(figure["amount"])
+    if (figure["currency"] or "").upper() == "USD":
+        return Fee(FeeKind.DEPENDS, None, text)
+    if value == 0:
+        return _free_or_rule(text, note)
+    if value >= 1000:
+        return Fee(FeeKind.AMOUNT, int(value), text)
+    scaled = _scaled(value, note)
+    if scaled is not None:
+        return Fee(FeeKind.AMOUNT, scaled, text)
+    return Fee(FeeKind.UNKNOWN, None, text)

@@ -1,0 +1,65 @@
+"""Replies built from real catalogue records: everything stated must come from the record."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.replies import detail_text, essential_first, fee_and_time_text, online_guide_text, procedure_card
+from knowledge.catalogue import load_shipped_catalogue
+from knowledge.catalogue.overlay import ProvincialOverlay
+from knowledge.procedure import Procedure
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, Procedure]:
+    return {p.code: p for p in load_shipped_catalogue()}
+
+
+@pytest.fixture(scope="module")
+def overlay() -> ProvincialOverlay:
+    return ProvincialOverlay.for_province("lang-son")
+
+
+def test_card_for_permanent_residence_states_fees_time_and_the_police(catalogue, overlay) -> None:
+    card = procedure_card(catalogue["1.004222"], overlay)
+    assert card.startswith("📄 Đăng ký thường trú (mã 1.004222)")
+    assert "Trực tuyến: thời hạn 7 ngày làm việc — lệ phí 10.000 đồng" in card
+    assert "Trực tiếp: thời hạn 7 ngày làm việc — lệ phí 20.000 đồng" in card
+    assert "Nơi nộp: Công an" in card
+    assert "Có thể nộp trực tuyến" in card
+    assert card.rstrip().endswith("?")  # always offers the next step
+
+
+def test_channels_sharing_terms_share_one_line(catalogue) -> None:
+    text = fee_and_time_text(catalogue["1.001193"])
+    assert text.count("\n") == 0
+    assert "Trực tuyến, Qua bưu chính, Trực tiếp" in text and "Miễn phí" in text
+
+
+def test_papers_everyone_needs_come_before_conditional_ones(catalogue) -> None:
+    ordered = [p.name.lower() for p in essential_first(catalogue["1.001193"].papers)]
+    birth_certificate = next(i for i, n in enumerate(ordered) if "giấy chứng sinh;" in n)
+    abandoned_child = next(i for i, n in enumerate(ordered) if "bỏ rơi" in n)
+    assert birth_certificate < abandoned_child
+
+
+def test_card_fits_a_phone_screen(catalogue, overlay) -> None:
+    for code in ("1.001193", "1.004222"):
+        assert len(procedure_card(catalogue[code], overlay)) < 1400
+
+
+def test_every_detail_aspect_answers_from_the_record(catalogue, overlay) -> None:
+    procedure = catalogue["1.004222"]
+    for aspect in ("papers", "fee", "time", "where", "who", "conditions", "steps", "legal"):
+        assert "Đăng ký thường trú" in detail_text(procedure, aspect, overlay) or aspect == "where"
+    assert "Giấy tờ cho «Đăng ký thường trú»" in detail_text(procedure, "papers", overlay)
+    with pytest.raises(ValueError):
+        detail_text(procedure, "weather", overlay)
+
+
+def test_online_guide_gives_the_procedure_link_or_the_counter(catalogue, overlay) -> None:
+    online = catalogue["1.004222"]
+    assert online.url in online_guide_text(online, overlay.online_portal_url, overlay)
+    offline = next(p for p in catalogue.values() if not p.online and p.channels)
+    text = online_guide_text(offline, overlay.online_portal_url, overlay)
+    assert "chưa nộp trực tuyến" in text and "Nơi nộp" in text

@@ -1,0 +1,111 @@
+"""Channels, time limits and fees of real records; expected values read from the source text."""
+
+from __future__ import annotations
+
+from knowledge.catalogue.parse_fees import parse_fee
+from knowledge.procedure import ChannelKind, FeeKind
+
+ONLINE, IN_PERSON, POST = ChannelKind.ONLINE, ChannelKind.IN_PERSON, ChannelKind.POST
+
+
+def test_birth_registration_bare_number_and_free(catalogue):
+    # "Trực tuyến1Miễn phíDịch vụ bưu chính1Miễn phíTrực tiếp1Miễn phí"
+    p = catalogue["1.001193"]
+    assert [c.kind for c in p.channels] == [ONLINE, POST, IN_PERSON]
+    for channel in p.channels:
+        assert channel.time_limit.value == 1 and channel.time_limit.unit is None
+        assert channel.time_limit.text == "1"
+        assert channel.fee.kind is FeeKind.FREE
+
+
+def test_permanent_residence_fees_differ_by_channel(catalogue):
+    # "Trực tuyến7 Ngày làm việc10,000 Việt Nam Đồng(…)Trực tiếp7 Ngày làm việc20,000 Việt Nam Đồng(…"
+    p = catalogue["1.004222"]
+    online, in_person = p.channel(ONLINE), p.channel(IN_PERSON)
+    assert str(online.time_limit) == "7 ngày làm việc"
+    assert (online.fee.kind, online.fee.amount_vnd) == (FeeKind.AMOUNT, 10_000)
+    assert (in_person.fee.kind, in_person.fee.amount_vnd) == (FeeKind.AMOUNT, 20_000)
+    assert str(in_person.fee) == "20.000 đồng"
+    assert p.channel(POST) is None
+
+
+def test_customs_figure_in_thousands_confirmed_by_note(catalogue):
+    # "Trực tuyến120 VNĐ(20.000 vnđ /tờ khai)": time "1", fee "20 VNĐ" stated as 20.000 in the note
+    channel = catalogue["1.000014"].channel(ONLINE)
+    assert channel.time_limit.value == 1
+    assert (channel.fee.kind, channel.fee.amount_vnd) == (FeeKind.AMOUNT, 20_000)
+
+
+def test_customs_bare_time_glued_to_figure(catalogue):
+    # "Trực tuyến120,000 VNĐ(Theo khoản 1 Điều 3 Thông tư số 172/2010/TT-BTC …)"
+    channel = catalogue["1.000005"].channel(ONLINE)
+    assert channel.time_limit.value == 1
+    assert channel.fee.amount_vnd == 20_000
+
+
+def test_small_figure_without_confirmation_is_not_guessed(catalogue):
+    # "Trực tuyến1200 VNĐDịch vụ bưu chính1200 VNĐ…": "200 VNĐ" with no note is not trusted
+    for channel in catalogue["1.004757"].channels:
+        assert channel.fee.kind is FeeKind.UNKNOWN and channel.fee.amount_vnd is None
+        assert channel.fee.text == "200 VNĐ"
+
+
+def test_mixed_channels_of_one_procedure(catalogue):
+    # online "1Miễn phí(Miễn lệ phí …)", post "1100 VNĐ(- Phí công bố …: 100.000 đồng/lần …)",
+    # in person "1100,000 VNĐ(…)"
+    p = catalogue["2.002044"]
+    assert p.channel(ONLINE).fee.kind is FeeKind.FREE
+    assert p.channel(POST).fee.amount_vnd == 100_000
+    assert p.channel(IN_PERSON).fee.amount_vnd == 100_000
+
+
+def test_plain_amount(catalogue):
+    # "Trực tuyến10 Ngày làm việc1,500,000 VNĐ(đồng/lần)…"
+    channel = catalogue["1.003394"].channel(ONLINE)
+    assert str(channel.time_limit) == "10 ngày làm việc"
+    assert channel.fee.amount_vnd == 1_500_000
+
+
+def test_free_label_contradicted_by_a_tariff_note_depends(catalogue):
+    # "Miễn phí(Đồng (Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh … quyết định. …"
+    fee = catalogue["1.001695"].channel(ONLINE).fee
+    assert fee.kind is FeeKind.DEPENDS
+    assert "Hội đồng nhân dân" in fee.text
+
+
+def test_free_with_empty_note(catalogue):
+    # "Dịch vụ bưu chính5 Ngày làm việcMiễn phí(Không có)…"
+    channel = catalogue["1.009491"].channel(POST)
+    assert channel.fee.kind is FeeKind.FREE
+    assert str(channel.time_limit) == "5 ngày làm việc"
+
+
+def test_foreign_currency_is_a_rule_not_a_vnd_amount(catalogue):
+    # "Trực tiếp6 Tháng100 USD(100 USD/thẻ.)"
+    channel = catalogue["1.001010"].channel(IN_PERSON)
+    assert str(channel.time_limit) == "6 tháng"
+    assert channel.fee.kind is FeeKind.DEPENDS and channel.fee.amount_vnd is None
+    assert channel.fee.text.startswith("100 USD")
+
+
+def test_hours_unit(catalogue):
+    # "Trực tiếp2 GiờKhông có thông tin"
+    channel = catalogue["1.008002"].channel(IN_PERSON)
+    assert str(channel.time_limit) == "2 giờ"
+    assert channel.fee.kind is FeeKind.UNKNOWN
+
+
+def test_defence_procedure_split_rows(catalogue):
+    # tables.hinh_thuc_nop: Trực tiếp / "30 Ngày làm việc" / "Phí : 0 Đồng"
+    p = catalogue["1.013124"]
+    assert p.source == "bqp"
+    in_person = p.channel(IN_PERSON)
+    assert str(in_person.time_limit) == "30 ngày làm việc"
+    assert in_person.fee.kind is FeeKind.FREE
+
+
+def test_fee_cells_of_the_defence_export():
+    assert parse_fee("Phí : 2.000.000 Đồng (Thẩm định cấp phép)").amount_vnd == 2_000_000
+    assert parse_fee("Phí : Không Đồng").kind is FeeKind.FREE
+    assert parse_fee("Lệ phí :   (Thông tư số 249/2016/TT-BTC)").kind is FeeKind.DEPENDS
+    assert parse_fee("").kind is FeeKind.UNKNOWN

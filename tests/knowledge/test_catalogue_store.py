@@ -1,0 +1,30 @@
+"""The store: idempotent re-import, version history, and the public API round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from knowledge.catalogue import CatalogueStore
+
+
+def test_reimport_is_idempotent_and_keeps_history(tmp_path, catalogue):
+    store = CatalogueStore(f"sqlite:///{tmp_path / 'catalogue.db'}")
+    sample = [catalogue[c] for c in ("1.001193", "1.004222", "1.000014", "1.013124")]
+
+    first = store.import_procedures(sample)
+    assert sorted(first.added) == sorted(p.code for p in sample)
+    again = store.import_procedures(sample)
+    assert (again.added, again.updated, again.unchanged) == ([], [], 4)
+
+    renamed = dataclasses.replace(sample[1], name="Đăng ký thường trú (sửa đổi)")
+    changed = store.import_procedures([renamed, *sample[2:]])
+    assert changed.updated == ["1.004222"] and changed.unchanged == 2
+
+    history = store.history("1.004222")
+    assert [v.version for v in history] == [1, 2]
+    assert history[0].procedure == sample[1]
+    assert store.get("1.004222") == renamed
+    assert store.count() == 4
+    assert store.get("1.001193") == sample[0]
+    assert store.get("9.999999") is None
+    assert [p.code for p in store.all()] == sorted(p.code for p in sample)
