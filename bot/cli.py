@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
 
 import typer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.settings import get_settings  # noqa: E402
+from feedback.cli import feedback_app  # noqa: E402
 from knowledge.catalogue.cli import catalogue_app  # noqa: E402
 
 app = typer.Typer(
@@ -20,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(feedback_app, name="feedback")
 
 
 @app.command()
@@ -43,3 +46,34 @@ def chat() -> None:
     from bot.channels.terminal import chat as run_chat
 
     asyncio.run(run_chat(get_settings().rest_webhook_url))
+
+
+dialogue_app = typer.Typer(help="Đánh giá hội thoại Rasa: kiểm định chéo NLU, câu chuyện kiểm thử.")
+app.add_typer(dialogue_app, name="dialogue")
+
+
+@dialogue_app.command("cross-validate")
+def cross_validate(
+    folds: int = typer.Option(3, help="Số phần chia dữ liệu."),
+    out: Path = typer.Option(Path("var/reports/nlu"), help="Thư mục ghi báo cáo."),
+) -> None:
+    """Kiểm định chéo NLU; báo cáo (intent_report.json, ma trận nhầm lẫn) ghi vào --out."""
+    from bot import rasa_model
+
+    code = rasa_model.cross_validate(get_settings(), folds, out)
+    if code == 0:
+        typer.echo(f"Báo cáo đã ghi vào {out}/ (intent_report.json, intent_confusion_matrix.png).")
+    raise typer.Exit(code)
+
+
+@dialogue_app.command("test")
+def run_stories(
+    stories: Path = typer.Option(Path("tests/stories"), help="Câu chuyện kiểm thử."),
+    out: Path = typer.Option(Path("var/reports/stories"), help="Thư mục ghi kết quả."),
+) -> None:
+    """Chạy `rasa test core` trên các câu chuyện kiểm thử với mô hình hiện tại."""
+    from bot import rasa_model
+
+    settings = get_settings()
+    model = rasa_model.ensure_model(settings, settings.rasa_config)
+    raise typer.Exit(rasa_model.run_test_stories(settings, model, stories, out))

@@ -102,3 +102,28 @@ def run_command(settings: Settings, model: Path) -> list[str]:
         "--credentials", str(REPO_ROOT / "credentials.yml"),
         "--enable-api",
     ]  # fmt: skip
+
+
+def cross_validate(settings: Settings, folds: int, out: Path) -> int:
+    """NLU cross-validation report (intent precision/recall/F1, confusion) written to ``out``."""
+    command = [
+        str(rasa_executable(settings)), "test", "nlu",
+        "--config", str(settings.rasa_config),
+        "--nlu", str(REPO_ROOT / "data" / "nlu.yml"),
+        "--cross-validation", "--folds", str(folds),
+        "--out", str(out),
+    ]  # fmt: skip
+    return subprocess.run(command, cwd=REPO_ROOT, env=rasa_environment(settings)).returncode
+
+
+def run_test_stories(settings: Settings, model: Path, stories: Path, out: Path) -> int:
+    """`rasa test core` on end-to-end test stories; non-zero if any prediction was wrong."""
+    command = [
+        str(rasa_executable(settings)), "test", "core",
+        "--model", str(model),
+        "--stories", str(stories),
+        "--endpoints", str(REPO_ROOT / "endpoints.yml"),
+        "--out", str(out),
+        "--fail-on-prediction-errors",
+    ]  # fmt: skip
+    return subprocess.run(command, cwd=REPO_ROOT, env=rasa_environment(settings)).returncode

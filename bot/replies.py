@@ -87,8 +87,12 @@ def online_text(procedure: Procedure) -> str:
 
 
 def procedure_card(procedure: Procedure, overlay: ProvincialOverlay | None = None) -> str:
-    """The first answer about a procedure: what it is, what to bring, cost, time, where, online."""
-    return "\n\n".join(
+    """The first answer about a procedure: what it is, what to bring, cost, time, where, online.
+
+    Sections are separated by single newlines: Rasa splits a text on blank lines into separate
+    messages, and one card should be one chat bubble (Telegram allows ~1 message a second a chat).
+    """
+    return "\n".join(
         [
             f"📄 {procedure_title(procedure)}",
             papers_text(procedure),
@@ -107,7 +111,7 @@ def _terms(channel: Channel) -> str:
         unitless = limit.value is not None and not limit.unit
         parts.append(f"thời hạn {limit}" + (" (danh mục không ghi đơn vị)" if unitless else ""))
     if channel.fee is not None:
-        parts.append(f"lệ phí {_shorten(str(channel.fee), 120)}")
+        parts.append(f"lệ phí {_shorten(str(channel.fee), 120) or 'chưa ghi rõ'}")
     return " — ".join(parts) or "danh mục chưa ghi thời hạn, lệ phí"
 
 
@@ -180,7 +184,7 @@ def detail_text(procedure: Procedure, aspect: str, overlay: ProvincialOverlay | 
 def online_guide_text(procedure: Procedure, portal_url: str, overlay: ProvincialOverlay | None = None) -> str:
     """Step-by-step online filing, or where to go when the procedure cannot be filed online."""
     if not procedure.online:
-        return "\n\n".join(
+        return "\n".join(
             [
                 f"«{procedure.name}» chưa nộp trực tuyến được.",
                 where_text(procedure, overlay),

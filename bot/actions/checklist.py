@@ -82,8 +82,8 @@ class ValidateChecklistForm(FormValidationAction):
     ) -> dict[str, Any]:
         procedure = _procedure(tracker)
         index = _index(tracker)
-        if procedure is None or index >= len(procedure.papers):
-            return {"checklist_answer": None}
+        if value not in ("co", "chua") or procedure is None or index >= len(procedure.papers):
+            return {"checklist_answer": None}  # not an answer (e.g. the reset at the start)
         missing = list(tracker.get_slot("checklist_missing") or [])
         if value == "chua":
             missing.append(procedure.papers[index].name)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.settings import get_settings
+from feedback.service import FeedbackService
+from feedback.web import build_service
+from feedback.web.wiring import config_from_settings
 from knowledge.catalogue import load_shipped_catalogue
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.guide import ProcedureGuide
@@ -24,6 +27,12 @@ def procedure_guide() -> ProcedureGuide:
 def province_overlay() -> ProvincialOverlay:
     """The province's real units, hours and portal (provinces/<slug>/agencies.yml)."""
     return ProvincialOverlay.for_province(get_settings().province)
+
+
+@lru_cache(maxsize=1)
+def feedback_service() -> FeedbackService:
+    """The petitions service (same database as the officer console); migrated once per process."""
+    return build_service(config_from_settings(get_settings()))
 
 
 # Build the catalogue and index while the action server starts, not on a citizen's first message:

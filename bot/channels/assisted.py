@@ -119,7 +119,7 @@ def note_replies(session: Session, sender: str, replies: list[BotMessage]) -> No
 
 def handover_card(record: AssistedSession) -> str:
     """What the helper gives the citizen at the end: procedures, codes, and how to follow up."""
-    day = record.started_at.replace(tzinfo=timezone.utc).astimezone(VN_TIME)
+    day = record.started_at.astimezone(VN_TIME)
     lines = [f"PHIẾU HỖ TRỢ {record.code} — ngày {day:%d/%m/%Y}",
              f"Người hỗ trợ: {record.helper_name}"]
     if record.citizen_label:

@@ -13,8 +13,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Naive UTC: SQLite keeps no time zone, so every timestamp here is UTC by convention."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Aware UTC, as sqlmodel's datetime columns require (they read back as aware UTC too)."""
+    return datetime.now(UTC)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -51,7 +51,7 @@ async def chat(webhook_url: str, console: Console | None = None) -> None:
             if line.isdigit() and 1 <= int(line) <= len(payloads):
                 line = payloads[int(line) - 1]
             try:
-                payloads = _show(console, await client.send(sender, line))
+                payloads = _show(console, await client.send(sender, line, {"channel": "terminal"}))
             except RasaUnavailable:
                 console.print(
                     "[red]Không kết nối được với Một Cửa.[/] Hãy kiểm tra 'motcua up' đang chạy, "

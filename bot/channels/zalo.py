@@ -80,8 +80,12 @@ class ZaloChannel:
     def handle(self, event: dict[str, Any], raw_body: bytes) -> None:
         """Translate one verified event; everything it produces is committed on return."""
         name = str(event.get("event_name") or "")
-        user = str((event.get("sender") or {}).get("id") or "")
-        recipient = str((event.get("recipient") or {}).get("id") or "")
+        if name == "follow":  # a follow names the user and the OA differently
+            user = str((event.get("follower") or {}).get("id") or "")
+            recipient = str(event.get("oa_id") or "")
+        else:
+            user = str((event.get("sender") or {}).get("id") or "")
+            recipient = str((event.get("recipient") or {}).get("id") or "")
         if not name.startswith(("user_", "follow")) or not user or recipient != self.config.oa_id:
             return  # our own echoes, read receipts, other OAs: nothing to answer
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
@@ -141,10 +145,10 @@ def router_from_env(settings: Settings) -> APIRouter | None:
         config = ZaloConfig()
     except ValidationError as error:
         missing = [str(e["loc"][0]).upper() for e in error.errors() if e["type"] == "missing"]
-        if len(missing) == len(ZaloConfig.model_fields) - _DEFAULTED:
+        if len(missing) == len(_REQUIRED):
             return None
         raise RuntimeError("Cấu hình Zalo chưa đủ, thiếu: " + ", ".join(f"ZALO_{m}" for m in missing)) from error
     return create_router(config, settings)
 
 
-_DEFAULTED = sum(1 for f in ZaloConfig.model_fields.values() if not f.is_required())
+_REQUIRED = [name for name, field in ZaloConfig.model_fields.items() if field.is_required()]

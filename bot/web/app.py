@@ -8,12 +8,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, get_settings
 from bot.web import chat_api
+from feedback.web import create_router as feedback_router
+from feedback.web.wiring import config_from_settings
 
 STATIC = Path(__file__).parent / "static"
 
@@ -29,15 +31,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Một Cửa", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(chat_api.router)
+    # Officer console (/can-bo), public answers (/phan-anh) and the Open311 API (/open311/v2).
+    app.include_router(feedback_router(config_from_settings(settings)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:
         return FileResponse(STATIC / "chat.html")
 
+    default_validation_handler = app.exception_handlers[RequestValidationError]
+
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        # Malformed bodies get a plain answer, never a stack trace or a validator dump.
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        # Malformed chat bodies get a plain answer, never a stack trace or a validator dump.
+        if not request.url.path.startswith(chat_api.router.prefix):
+            return await default_validation_handler(request, error)
         text = "Yêu cầu không hợp lệ. Hãy gửi lại câu hỏi dưới dạng văn bản."
         return JSONResponse(status_code=422, content={"error": text, "messages": [{"text": text}]})
 

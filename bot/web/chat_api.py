@@ -43,7 +43,7 @@ async def chat(
     sender = motcua_chat if motcua_chat and motcua_chat.isalnum() else secrets.token_hex(16)
     client: RasaClient = request.app.state.rasa
     try:
-        messages = await client.send(f"web-{sender}", text)
+        messages = await client.send(f"web-{sender}", text, metadata={"channel": "web"})
     except RasaUnavailable:
         return _error(503, "Xin lỗi, hệ thống đang bận. Bạn vui lòng gửi lại sau ít phút.")
     response.set_cookie(SESSION_COOKIE, sender, httponly=True, samesite="lax", max_age=30 * 86400)

@@ -1,0 +1,217 @@
+"""Petitions (phản ánh, kiến nghị) from the chat: a form, then filing — persisted before the bot
+says "received" — and status look-ups by tracking code.
+
+Complaints and denunciations (khiếu nại, tố cáo) follow their own laws: they are not filed here;
+the citizen is told so and pointed to the right procedure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.services import feedback_service
+from feedback.scope import Scope, classify_scope
+from feedback.service import CHANNELS, Contact, FeedbackError, PetitionInput
+from nlu.normalize import clean, folded
+
+log = logging.getLogger(__name__)
+
+MIN_DESCRIPTION_CHARS = 15
+MAX_DESCRIPTION_CHARS = 4000
+PHONE = re.compile(r"(?:\+?84|0)(?:[\s.-]?\d){9}\b")
+ANONYMOUS_WORDS = {"khong", "ko", "k", "an danh", "khong can", "thoi", "khong muon"}
+PUSH_CHANNELS = ("telegram", "zalo")
+NOT_FILED = "-"  # form slots filled with this when the request must not become a petition
+PETITION_SLOTS = ("petition_description", "petition_location", "petition_contact")
+
+
+def _channel(tracker: Tracker) -> str:
+    """The platform the citizen writes from (our channels put it in the message metadata)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    channel = str(metadata.get("channel") or "")
+    return channel if channel in CHANNELS else "chat"
+
+
+def _address(tracker: Tracker) -> str:
+    """The citizen's id on their platform (channels send it as metadata "address")."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get("address") or tracker.sender_id)
+
+
+GENERIC_OPENING = frozenset("toi muon gui phan anh kien nghi mot viec gop y ve can em minh xin cho hoi".split())
+
+
+def _says_what_happened(text: str) -> bool:
+    """True when the opening message already describes the problem, not just "tôi muốn phản ánh"."""
+    words = re.findall(r"\w+", folded(text))
+    return sum(w not in GENERIC_OPENING for w in words) >= 3
+
+
+class ValidatePetitionForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_petition_form"
+
+    async def extract_petition_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the opening message as the description when it already tells what happened."""
+        opening = tracker.get_slot("requested_slot") is None and tracker.get_intent_of_latest_message() == "file_petition"
+        text = tracker.latest_message.get("text") or ""
+        return {"petition_description": text} if opening and _says_what_happened(text) else {}
+
+    def validate_petition_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = clean(str(value or ""))
+        if len(text) < MIN_DESCRIPTION_CHARS:
+            dispatcher.utter_message(text="Bạn kể rõ hơn một chút nhé: chuyện gì xảy ra, từ khi nào?")
+            return {"petition_description": None}
+        if len(text) > MAX_DESCRIPTION_CHARS:
+            dispatcher.utter_message(text=f"Nội dung dài quá. Bạn viết gọn dưới {MAX_DESCRIPTION_CHARS} ký tự nhé.")
+            return {"petition_description": None}
+        if classify_scope(text).scope is not Scope.PETITION:
+            # Not a petition: end the form at once; action_file_petition explains what to do.
+            return {"petition_description": text, "petition_location": NOT_FILED, "petition_contact": NOT_FILED}
+        return {"petition_description": text}
+
+    def validate_petition_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = clean(str(value or ""))
+        if len(text) < 3:
+            dispatcher.utter_message(text="Bạn ghi tên xã/phường hoặc thôn, đường giúp tôi nhé.")
+            return {"petition_location": None}
+        return {"petition_location": text[:300]}
+
+    def validate_petition_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = clean(str(value or ""))
+        if folded(text) in ANONYMOUS_WORDS or PHONE.search(text):
+            return {"petition_contact": text}
+        dispatcher.utter_message(text="Số điện thoại chưa đúng (ví dụ 0912345678). Gõ lại số, hoặc «không» để gửi ẩn danh.")
+        return {"petition_contact": None}
+
+
+class ActionFilePetition(Action):
+    """Store the petition, then give the tracking code and the expected answer date."""
+
+    def name(self) -> str:
+        return "action_file_petition"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in PETITION_SLOTS]
+        description = tracker.get_slot("petition_description") or ""
+        scope = classify_scope(description)
+        if scope.scope is not Scope.PETITION:
+            dispatcher.utter_message(text=scope.guidance or "")
+            return reset
+        phone_match = PHONE.search(tracker.get_slot("petition_contact") or "")
+        channel = _channel(tracker)
+        contact = Contact(
+            consent=phone_match is not None,
+            phone=re.sub(r"[\s.-]", "", phone_match.group(0)) if phone_match else None,
+            # Only messaging platforms can carry a status notification to the citizen later.
+            notify_channel=channel if channel in PUSH_CHANNELS else None,
+            notify_address=_address(tracker) if channel in PUSH_CHANNELS else None,
+        )
+        try:
+            filed = feedback_service().file_petition(
+                PetitionInput(
+                    description=description,
+                    location_text=tracker.get_slot("petition_location") or "",
+                    channel=channel,
+                    contact=contact,
+                )
+            )
+        except FeedbackError as error:
+            dispatcher.utter_message(text=str(error))
+            return reset
+        except Exception:  # the database is down: never pretend it was received
+            log.exception("petition could not be stored")
+            dispatcher.utter_message(
+                text="Xin lỗi, hệ thống chưa lưu được phản ánh của bạn. Bạn vui lòng gửi lại sau ít phút."
+            )
+            return []
+        duplicate = f"\nViệc này đã có người phản ánh ({filed.duplicate_of}); bạn sẽ nhận cùng câu trả lời." if filed.duplicate_of else ""
+        dispatcher.utter_message(
+            text=f"Đã tiếp nhận phản ánh của bạn. Mã tra cứu: {filed.code}\n"
+            f"Đơn vị xử lý: {filed.unit_name}. Hạn trả lời: {filed.expected_answer_date:%d/%m/%Y}.{duplicate}\n"
+            f"Nhắn «tra cứu {filed.code}» bất cứ lúc nào để xem tiến độ."
+        )
+        return [*reset, SlotSet("tracking_code", filed.code)]
+
+
+class ActionTrackPetition(Action):
+    """Current status and answer of a petition, by its tracking code."""
+
+    def name(self) -> str:
+        return "action_track_petition"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        code = next(tracker.get_latest_entity_values("tracking_code"), None) or tracker.get_slot("tracking_code")
+        if not code:
+            dispatcher.utter_message(response="utter_ask_tracking_code")
+            return []
+        try:
+            status = feedback_service().lookup(code.upper().replace("PA", "PA-", 1).replace("PA--", "PA-"))
+        except FeedbackError as error:
+            dispatcher.utter_message(text=str(error))
+            return []
+        lines = [
+            f"Phản ánh {status.code}: {status.status_label}.",
+            f"Đơn vị xử lý: {status.unit_name}. Hạn trả lời: {status.expected_answer_date:%d/%m/%Y}.",
+        ]
+        if status.answer:
+            lines.append(f"Trả lời: {status.answer}")
+        if status.status_note:
+            lines.append(f"Ghi chú: {status.status_note}")
+        buttons = []
+        if status.can_give_feedback:
+            lines.append("Câu trả lời đã giải quyết được việc của bạn chưa?")
+            buttons = [
+                {"title": "Đã giải quyết", "payload": "/petition_satisfied"},
+                {"title": "Chưa, mở lại", "payload": "/petition_unsatisfied"},
+            ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return [SlotSet("tracking_code", status.code)]
+
+
+class ActionPetitionFeedback(Action):
+    """The citizen says whether the answer solved it; "no" reopens the petition (once)."""
+
+    def name(self) -> str:
+        return "action_petition_feedback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        code = tracker.get_slot("tracking_code")
+        if not code:
+            dispatcher.utter_message(response="utter_ask_tracking_code")
+            return []
+        satisfied = tracker.get_intent_of_latest_message() == "petition_satisfied"
+        try:
+            status = feedback_service().citizen_feedback(code, satisfied=satisfied)
+        except FeedbackError as error:
+            dispatcher.utter_message(text=str(error))
+            return []
+        if satisfied:
+            dispatcher.utter_message(text="Cảm ơn bạn đã phản hồi. Chúc bạn mọi việc thuận lợi!")
+        else:
+            dispatcher.utter_message(
+                text=f"Đã mở lại phản ánh {status.code}; đơn vị sẽ xem xét lại. "
+                f"Nhắn «tra cứu {status.code}» để theo dõi."
+            )
+        return []

@@ -1,0 +1,400 @@
+"""The feedback service: what the bot, the console, the public page and Open311 call.
+
+Every write happens in one transaction with its audit event and its citizen notification, and is
+committed before the caller tells anyone "received" (persist before acknowledge).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import true
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from feedback import codes, notify
+from feedback.auth import OfficerView
+from feedback.config import FeedbackConfig
+from feedback.db import session_scope
+from feedback.deadlines import add_working_days, local_date, utcnow
+from feedback.directory import Directory
+from feedback.lifecycle import (
+    ACTIONS, INITIAL_STATE, MAX_REOPENS, REOPENABLE_STATES, STATES, action_allowed,
+)
+from feedback.location import resolve_location
+from feedback.models import Attachment, AuditEvent, Petition
+from feedback.routing.duplicates import find_duplicate
+from feedback.routing.learning import learn_reroute, load_weights
+from feedback.routing.router import ProcedureHint, Router
+from feedback.text import fold
+
+CHANNELS = ("chat", "telegram", "zalo", "web", "open311", "paper", "phone", "counter", "email")
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
+class FeedbackError(ValueError):
+    """A refused request, with a Vietnamese message safe to show to whoever asked."""
+
+
+class NotFound(FeedbackError):
+    """Unknown code or id — also what an officer of another unit gets (no existence leak)."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the citizen; only stored when they consent."""
+
+    consent: bool
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    notify_channel: str | None = None  # e.g. "telegram": the channel the petition came from
+    notify_address: str | None = None  # the citizen's id on that channel
+
+
+@dataclass(frozen=True)
+class Photo:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class PetitionInput:
+    """What a citizen (or an officer on their behalf) submits."""
+
+    description: str
+    location_text: str = ""
+    channel: str = "chat"
+    service_code: str | None = None
+    procedure: ProcedureHint | None = None
+    dossier_code: str | None = None
+    level: str = "normal"
+    contact: Contact | None = None
+    photo: Photo | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The receipt: given to the citizen only after the commit."""
+
+    code: str
+    expected_answer_date: date
+    unit_name: str
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the citizen who holds the code may see."""
+
+    code: str
+    status: str
+    status_label: str
+    unit_name: str
+    filed_on: date
+    expected_answer_date: date
+    answer: str | None
+    status_note: str | None
+    answered_on: date | None
+    can_give_feedback: bool
+    can_reopen: bool
+    duplicate_of: str | None
+
+
+def _clean(text: str | None, limit: int) -> str:
+    """Strip, drop control characters (not newlines), cap length."""
+    text = (text or "").strip()
+    text = "".join(c for c in text if c in "\n\t" or c.isprintable())
+    return text[:limit]
+
+
+def _audit(session: Session, petition: Petition | None, actor: str, action: str, **kw) -> None:
+    detail = kw.pop("detail", None)
+    session.add(AuditEvent(
+        petition_id=petition.id if petition else None, actor=actor, action=action,
+        detail=json.dumps(detail, ensure_ascii=False) if detail else "", **kw,
+    ))
+
+
+class FeedbackService:
+    """One instance per process; holds the engine, the directory and the config."""
+
+    def __init__(self, engine: Engine, directory: Directory, config: FeedbackConfig) -> None:
+        self.engine = engine
+        self.directory = directory
+        self.config = config
+        self.levels = {**config.levels, **directory.levels}
+
+    # ---- citizen side -------------------------------------------------------------------------
+
+    def router(self, session: Session) -> Router:
+        """A router with the weights learned so far."""
+        return Router(self.directory, load_weights(session), self.config.triage_threshold)
+
+    def validate(self, inp: PetitionInput) -> str:
+        """The cleaned description, or a FeedbackError telling the citizen what to fix."""
+        text = _clean(inp.description, self.config.max_text_chars + 1)
+        if len(fold(text)) < 10:
+            raise FeedbackError("Nội dung phản ánh quá ngắn. Bạn mô tả rõ sự việc (ít nhất vài từ) rồi gửi lại.")
+        if len(text) > self.config.max_text_chars:
+            raise FeedbackError(f"Nội dung dài quá {self.config.max_text_chars} ký tự. Bạn rút gọn rồi gửi lại.")
+        if inp.channel not in CHANNELS:
+            raise FeedbackError("Kênh tiếp nhận không hợp lệ.")
+        if inp.level not in self.levels:
+            raise FeedbackError("Mức độ không hợp lệ: chọn thông thường hoặc khẩn.")
+        if inp.service_code and inp.service_code not in self.directory.services:
+            raise FeedbackError("Loại phản ánh không có trong danh mục.")
+        if inp.photo:
+            if inp.photo.content_type not in PHOTO_TYPES:
+                raise FeedbackError("Ảnh phải là JPEG, PNG hoặc WebP.")
+            if len(inp.photo.data) > self.config.max_photo_bytes:
+                raise FeedbackError("Ảnh lớn quá 5 MB. Bạn gửi ảnh nhỏ hơn.")
+        return text
+
+    def file_petition(self, inp: PetitionInput, actor: str = "citizen") -> Filed:
+        """Route, store and commit a petition; the returned receipt is safe to announce."""
+        text = self.validate(inp)
+        location_text = _clean(inp.location_text, 500)
+        level = self.levels[inp.level]
+        contact = inp.contact if inp.contact and inp.contact.consent else None
+        now = utcnow()
+        today = local_date(now)
+        for _ in range(5):  # retry on the rare tracking-code collision
+            try:
+                with session_scope(self.engine) as session:
+                    location = resolve_location(location_text, self.directory)
+                    decision = self.router(session).route(
+                        text, location, inp.procedure, inp.service_code)
+                    petition = Petition(
+                        code=codes.new_code(), created_at=now, updated_at=now,
+                        channel=inp.channel, service_code=inp.service_code, description=text,
+                        location_text=location_text, commune_id=location.unit_id,
+                        lat=inp.lat, lon=inp.lon,
+                        procedure_code=_clean(inp.procedure.code, 32) if inp.procedure else None,
+                        dossier_code=_clean(inp.dossier_code, 64) or None, level=level.name,
+                        status=INITIAL_STATE, unit_id=decision.unit_id,
+                        routing_confidence=decision.confidence, routing_reason=decision.reason,
+                        ack_due=add_working_days(today, level.ack_days),
+                        answer_due=add_working_days(today, level.answer_days),
+                        contact_name=_clean(contact.name, 200) or None if contact else None,
+                        contact_phone=_clean(contact.phone, 32) or None if contact else None,
+                        contact_email=_clean(contact.email, 200) or None if contact else None,
+                        notify_channel=contact.notify_channel if contact else None,
+                        notify_address=_clean(contact.notify_address, 200) or None if contact else None,
+                    )
+                    since = now - timedelta(days=self.config.duplicate_window_days)
+                    original = find_duplicate(session, text, location.unit_id, location_text, since)
+                    if original is not None:
+                        petition.status = "duplicate"
+                        petition.duplicate_of_id = original.id
+                        petition.unit_id = original.unit_id
+                        petition.answer_due = original.answer_due
+                    session.add(petition)
+                    session.flush()
+                    if inp.photo:
+                        session.add(Attachment(petition_id=petition.id,
+                                               filename=_clean(inp.photo.filename, 200) or "anh",
+                                               content_type=inp.photo.content_type,
+                                               data=inp.photo.data))
+                    _audit(session, petition, actor, "file", to_status=petition.status,
+                           to_unit=petition.unit_id,
+                           detail={"channel": inp.channel, "confidence": decision.confidence,
+                                   "duplicate_of": original.code if original else None})
+                    return Filed(petition.code, petition.answer_due,
+                                 self.directory.name(petition.unit_id),
+                                 original.code if original else None)
+            except IntegrityError:
+                continue
+        raise FeedbackError("Hệ thống đang bận, bạn gửi lại sau ít phút.")
+
+    def _by_code(self, session: Session, code: str) -> Petition:
+        normal = codes.normalise(code)
+        petition = session.exec(select(Petition).where(Petition.code == normal)).first() if normal else None
+        if petition is None:
+            raise NotFound("Không tìm thấy phản ánh với mã này. Bạn kiểm tra lại mã (dạng PA-XXXXXX).")
+        return petition
+
+    def _status(self, session: Session, petition: Petition) -> PublicStatus:
+        shown = petition
+        original_code = None
+        if petition.duplicate_of_id:
+            shown = session.get(Petition, petition.duplicate_of_id) or petition
+            original_code = shown.code
+        state = STATES[shown.status]
+        answered = shown.status in REOPENABLE_STATES
+        return PublicStatus(
+            code=petition.code, status=shown.status, status_label=state.label,
+            unit_name=self.directory.name(shown.unit_id), filed_on=local_date(petition.created_at),
+            expected_answer_date=shown.answer_due, answer=shown.answer,
+            status_note=shown.status_note,
+            answered_on=local_date(shown.answered_at) if shown.answered_at else None,
+            can_give_feedback=answered and petition.citizen_verdict is None and not original_code,
+            can_reopen=answered and petition.reopen_count < MAX_REOPENS and not original_code,
+            duplicate_of=original_code,
+        )
+
+    def lookup(self, code: str) -> PublicStatus:
+        """Status and answer for a tracking code (as in "Tra cứu phản ánh PA-7K3Q9M")."""
+        with session_scope(self.engine) as session:
+            return self._status(session, self._by_code(session, code))
+
+    def citizen_feedback(self, code: str, satisfied: bool, comment: str = "") -> PublicStatus:
+        """The citizen says whether the answer solved it; unsatisfied reopens it once."""
+        comment = _clean(comment, 1000)
+        with session_scope(self.engine) as session:
+            petition = self._by_code(session, code)
+            status = self._status(session, petition)
+            if not status.can_give_feedback and not (not satisfied and status.can_reopen):
+                raise FeedbackError("Phản ánh này chưa có trả lời hoặc đã được đánh giá rồi.")
+            before = petition.status
+            if satisfied:
+                petition.citizen_verdict = "satisfied"
+                petition.status = "closed"
+                petition.closed_at = petition.closed_at or utcnow()
+            elif status.can_reopen:
+                level = self.levels.get(petition.level) or self.levels["normal"]
+                petition.citizen_verdict = "reopened"
+                petition.reopen_count += 1
+                petition.status = "accepted"
+                petition.answer_due = add_working_days(local_date(utcnow()), level.answer_days)
+                petition.description += f"\n\n[Người dân mở lại {local_date(utcnow()):%d/%m/%Y}]: {comment}"
+            else:
+                raise FeedbackError("Phản ánh chỉ được mở lại một lần. Nếu vẫn chưa đồng ý, bạn có thể "
+                                    "gửi khiếu nại theo Luật Khiếu nại.")
+            petition.updated_at = utcnow()
+            session.add(petition)
+            _audit(session, petition, "citizen", "satisfied" if satisfied else "reopen",
+                   from_status=before, to_status=petition.status)
+            return self._status(session, petition)
+
+    def citizen_add_info(self, code: str, text: str) -> PublicStatus:
+        """The citizen answers a request for more information; handling resumes."""
+        text = _clean(text, self.config.max_text_chars)
+        if len(fold(text)) < 3:
+            raise FeedbackError("Bạn nhập nội dung bổ sung rồi gửi lại.")
+        with session_scope(self.engine) as session:
+            petition = self._by_code(session, code)
+            if petition.status != "info_requested":
+                raise FeedbackError("Phản ánh này không cần bổ sung thông tin.")
+            petition.description += f"\n\n[Người dân bổ sung {local_date(utcnow()):%d/%m/%Y}]: {text}"
+            petition.status = "accepted"
+            petition.updated_at = utcnow()
+            session.add(petition)
+            _audit(session, petition, "citizen", "add_info", from_status="info_requested",
+                   to_status="accepted")
+            return self._status(session, petition)
+
+    # ---- officer side ---------------------------------------------------------------------------
+
+    def visible(self, officer: OfficerView):
+        """The query condition limiting an officer to their unit's petitions (admins: all)."""
+        return true() if officer.sees_all_units else Petition.unit_id == officer.unit_id
+
+    def get_for_officer(self, session: Session, officer: OfficerView, petition_id: int) -> Petition:
+        """The petition if this officer may see it; NotFound otherwise, exactly as for a bad id."""
+        petition = session.exec(
+            select(Petition).where(Petition.id == petition_id, self.visible(officer))
+        ).first()
+        if petition is None:
+            raise NotFound("Không tìm thấy phản ánh này trong đơn vị của bạn.")
+        return petition
+
+    def act(self, officer: OfficerView, petition_id: int, action: str, text: str = "",
+            to_unit: str | None = None) -> Petition:
+        """Apply a lifecycle action; checks role, status, visibility and required text."""
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise FeedbackError("Thao tác không hợp lệ.")
+        text = _clean(text, self.config.max_text_chars)
+        with session_scope(self.engine) as session:
+            petition = self.get_for_officer(session, officer, petition_id)
+            if not action_allowed(action, petition.status, officer.role):
+                raise FeedbackError(f"Không thể “{spec.label}” khi phản ánh đang ở trạng thái "
+                                    f"“{STATES[petition.status].label}” hoặc vai trò của bạn không có quyền này.")
+            if spec.needs_text and len(fold(text)) < 3:
+                raise FeedbackError(f"Bạn cần nhập: {spec.text_label.lower()}.")
+            before_status, before_unit = petition.status, petition.unit_id
+            now = utcnow()
+            if action == "transfer":
+                self._transfer(session, petition, officer, to_unit, text)
+            elif action == "answer":
+                petition.answer = text
+                petition.answered_at = now
+                petition.status_note = None
+                petition.citizen_verdict = None  # a new answer asks for a new verdict
+            elif action in ("request_info", "reject"):
+                petition.status_note = text
+            if action == "accept":
+                petition.acknowledged_at = petition.acknowledged_at or now
+            if action == "close":
+                petition.closed_at = now
+            petition.status = spec.to_state or petition.status
+            petition.updated_at = now
+            session.add(petition)
+            _audit(session, petition, officer.username, action, from_status=before_status,
+                   to_status=petition.status, from_unit=before_unit, to_unit=petition.unit_id,
+                   detail={"text": text} if text else None)
+            self._notify_change(session, petition, action)
+            return petition
+
+    def _transfer(self, session: Session, petition: Petition, officer: OfficerView,
+                  to_unit: str | None, reason: str) -> None:
+        if not to_unit or self.directory.get(to_unit) is None:
+            raise FeedbackError("Bạn chọn đơn vị nhận trong danh sách.")
+        if to_unit == petition.unit_id:
+            raise FeedbackError("Phản ánh đang ở chính đơn vị này.")
+        learn_reroute(session, self.directory, petition.description, petition.unit_id, to_unit)
+        petition.routing_reason = (f"Chuyển bởi {officer.full_name} "
+                                   f"({self.directory.name(petition.unit_id)}): {reason}")
+        petition.routed_by = officer.username
+        petition.unit_id = to_unit
+        for dup in session.exec(select(Petition).where(Petition.duplicate_of_id == petition.id)):
+            dup.unit_id = to_unit
+            session.add(dup)
+
+    def _notify_change(self, session: Session, petition: Petition, action: str) -> None:
+        unit = self.directory.name(petition.unit_id)
+        messages = {
+            "accept": f"Phản ánh {{code}} đã được {unit} thụ lý, hạn trả lời {petition.answer_due:%d/%m/%Y}.",
+            "request_info": f"{unit} cần bạn bổ sung cho phản ánh {{code}}: {petition.status_note} "
+                            "Bạn trả lời bằng cách gửi “Bổ sung {code}” kèm nội dung.",
+            "transfer": f"Phản ánh {{code}} đã được chuyển đến {unit} để xử lý.",
+            "reject": f"Phản ánh {{code}} không được thụ lý. Lý do: {petition.status_note}",
+            "answer": f"Phản ánh {{code}} đã có trả lời của {unit}: {petition.answer} "
+                      "Bạn cho biết câu trả lời đã giải quyết được chưa bằng “Tra cứu phản ánh {code}”.",
+        }
+        template = messages.get(action)
+        if template is None:
+            return
+        notify.enqueue(session, petition, template.replace("{code}", petition.code))
+        if action in ("answer", "reject"):
+            for dup in session.exec(select(Petition).where(Petition.duplicate_of_id == petition.id)):
+                notify.enqueue(session, dup, template.replace("{code}", dup.code))
+
+    def moderate(self, officer: OfficerView, petition_id: int, hide: bool, reason: str,
+                 attachment_id: int | None = None) -> None:
+        """Hide (or show again) the text or a photo; the content is kept, the history audited."""
+        reason = _clean(reason, 500)
+        if len(fold(reason)) < 3:
+            raise FeedbackError("Bạn cần nhập lý do ẩn/hiện nội dung.")
+        with session_scope(self.engine) as session:
+            petition = self.get_for_officer(session, officer, petition_id)
+            if attachment_id is None:
+                petition.text_hidden = hide
+                session.add(petition)
+                target = "text"
+            else:
+                attachment = session.get(Attachment, attachment_id)
+                if attachment is None or attachment.petition_id != petition.id:
+                    raise NotFound("Không tìm thấy ảnh này.")
+                attachment.hidden = hide
+                session.add(attachment)
+                target = f"photo:{attachment_id}"
+            _audit(session, petition, officer.username, "hide" if hide else "unhide",
+                   detail={"target": target, "reason": reason})

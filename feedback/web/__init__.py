@@ -1,0 +1,42 @@
+"""The web side: officer console (/can-bo), public page (/phan-anh) and Open311 (/open311/v2).
+
+``create_router(config)`` migrates the database and returns one APIRouter to include in the
+project's FastAPI app; nothing else is needed at startup.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from itsdangerous import URLSafeTimedSerializer
+
+from feedback.config import FeedbackConfig
+from feedback.db import engine_for, migrate
+from feedback.directory import cached_directory
+from feedback.service import FeedbackService
+from feedback.web import console, open311, public
+from feedback.web.deps import STATIC_DIR, WebContext, make_templates
+
+
+def build_service(config: FeedbackConfig, run_migrations: bool = True) -> FeedbackService:
+    """The service for a config; migrates first unless told the caller already did."""
+    if run_migrations:
+        migrate(config.db_url)
+    return FeedbackService(engine_for(config.db_url), cached_directory(config.units_file), config)
+
+
+def create_router(config: FeedbackConfig, service: FeedbackService | None = None) -> APIRouter:
+    """All feedback routes; pass ``service`` to share one with the bot's actions."""
+    service = service or build_service(config)
+    ctx = WebContext(service, make_templates(), URLSafeTimedSerializer(config.secret_key),
+                     config.secure_cookies)
+    router = APIRouter()
+
+    @router.get("/phan-anh-static/app.css", include_in_schema=False)
+    def stylesheet() -> FileResponse:
+        return FileResponse(STATIC_DIR / "app.css", media_type="text/css")
+
+    router.include_router(console.build(ctx))
+    router.include_router(public.build(ctx))
+    router.include_router(open311.build(ctx))
+    return router
