@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         return f"http://{self.host}:{self.web_port}"
 
     @property
+    def handover_db_url(self) -> str:
+        """Live-help queue and transcripts (see bot/handover)."""
+        return f"sqlite:///{self.data_dir / 'handover.db'}"
+
+    @property
     def tracker_db(self) -> Path:
         """Rasa's conversation store: conversations survive a Rasa restart."""
         return self.data_dir / "rasa_tracker.db"

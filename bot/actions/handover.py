@@ -1,8 +1,6 @@
-"""\"Gặp cán bộ\": tell the citizen honestly how to reach a person, and when.
-
-The live queue that an officer claims from the web console is not built yet (see the issue
-tracker); until then the bot points to the counters and their opening hours.
-"""
+"""\"Gặp cán bộ\": put the conversation in the live-help queue and tell the citizen honestly when
+a person will answer. Until an officer hands it back, channels route the citizen's messages to
+the officer (bot/handover)."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.services import handover_desk, procedure_guide
 from bot.office_hours import VIETNAM, describe, is_open, next_opening
 
 
@@ -23,13 +22,18 @@ class ActionHandover(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        metadata = tracker.latest_message.get("metadata") or {}
+        focus = procedure_guide().get(tracker.get_slot("procedure_code") or "")
+        handover_desk().open(
+            tracker.sender_id, str(metadata.get("channel") or "chat"), focus.name if focus else ""
+        )
         now = datetime.now(VIETNAM)
         if is_open(now):
-            when = "Bộ phận Một cửa đang làm việc: bạn có thể đến trực tiếp ngay hôm nay."
+            when = "Bạn đã vào hàng chờ gặp cán bộ. Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này."
         else:
-            when = f"Hiện ngoài giờ làm việc. Bộ phận Một cửa mở lại lúc {describe(next_opening(now))}."
-        dispatcher.utter_message(
-            text=f"{when}\nĐể gặp cán bộ: đến Bộ phận Một cửa UBND xã/phường hoặc Trung tâm Phục vụ "
-            "hành chính công tỉnh. Trong lúc chờ, bạn cứ hỏi tôi về giấy tờ, lệ phí, thời hạn."
-        )
+            when = (
+                "Bạn đã vào hàng chờ gặp cán bộ. Hiện ngoài giờ làm việc; cán bộ sẽ trả lời "
+                f"từ {describe(next_opening(now))}, ngay trong cuộc trò chuyện này."
+            )
+        dispatcher.utter_message(text=f"{when}\nBạn cứ nhắn nội dung cần hỏi, cán bộ sẽ đọc được.")
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.handover.desk import HandoverDesk
 from bot.settings import get_settings
 from feedback.service import FeedbackService
 from feedback.web import build_service
@@ -33,6 +34,12 @@ def province_overlay() -> ProvincialOverlay:
 def feedback_service() -> FeedbackService:
     """The petitions service (same database as the officer console); migrated once per process."""
     return build_service(config_from_settings(get_settings()))
+
+
+@lru_cache(maxsize=1)
+def handover_desk() -> HandoverDesk:
+    """The live-help queue shared with the web console."""
+    return HandoverDesk(get_settings().handover_db_url)
 
 
 # Build the catalogue and index while the action server starts, not on a citizen's first message:

@@ -13,7 +13,10 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, get_settings
+from bot.handover import console as handover_console
+from bot.handover.desk import HandoverDesk
 from bot.web import chat_api
+from feedback.web import build_service, make_context
 from feedback.web import create_router as feedback_router
 from feedback.web.wiring import config_from_settings
 
@@ -32,7 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Một Cửa", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(chat_api.router)
     # Officer console (/can-bo), public answers (/phan-anh) and the Open311 API (/open311/v2).
-    app.include_router(feedback_router(config_from_settings(settings)))
+    feedback_config = config_from_settings(settings)
+    feedback_service = app.state.feedback = build_service(feedback_config)
+    app.include_router(feedback_router(feedback_config, feedback_service))
+    # Live help: conversations handed to a person, answered from the console (/can-bo/ho-tro).
+    app.state.handover = HandoverDesk(settings.handover_db_url)
+    app.include_router(handover_console.build(make_context(feedback_config, feedback_service), app.state.handover))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

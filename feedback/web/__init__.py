@@ -25,11 +25,16 @@ def build_service(config: FeedbackConfig, run_migrations: bool = True) -> Feedba
     return FeedbackService(engine_for(config.db_url), cached_directory(config.units_file), config)
 
 
+def make_context(config: FeedbackConfig, service: FeedbackService) -> WebContext:
+    """What console-style routers share: the service, templates and the session signer (other
+    routers that use the officer login, like live help, build theirs with this too)."""
+    return WebContext(service, make_templates(), URLSafeTimedSerializer(config.secret_key),
+                      config.secure_cookies)
+
+
 def create_router(config: FeedbackConfig, service: FeedbackService | None = None) -> APIRouter:
     """All feedback routes; pass ``service`` to share one with the bot's actions."""
-    service = service or build_service(config)
-    ctx = WebContext(service, make_templates(), URLSafeTimedSerializer(config.secret_key),
-                     config.secure_cookies)
+    ctx = make_context(config, service or build_service(config))
     router = APIRouter()
 
     @router.get("/phan-anh-static/app.css", include_in_schema=False)

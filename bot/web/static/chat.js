@@ -29,6 +29,25 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // While a person is answering (live help), poll for their messages.
+  let lastUpdate = 0;
+  let polling = null;
+
+  async function poll() {
+    try {
+      const res = await fetch("/api/chat/updates?after=" + lastUpdate);
+      const data = await res.json();
+      (data.messages || []).forEach(function (m) {
+        lastUpdate = Math.max(lastUpdate, m.id);
+        add("bot officer", (m.author ? m.author + ": " : "") + m.text);
+      });
+      if (!data.handover) stopPolling();
+    } catch (e) { /* the next tick retries */ }
+  }
+
+  function startPolling() { if (!polling) polling = setInterval(poll, 4000); }
+  function stopPolling() { if (polling) { clearInterval(polling); polling = null; } }
+
   async function send(payload, shown) {
     add("user", shown || payload);
     const waiting = add("bot", "…");
@@ -41,6 +60,7 @@
       const data = await res.json();
       waiting.remove();
       const messages = data.messages || [];
+      if (data.handover) startPolling();
       if (!messages.length) add("bot", "Xin lỗi, tôi chưa có câu trả lời. Bạn thử hỏi cách khác nhé.");
       messages.forEach(function (m) {
         if (m.text) add(res.ok ? "bot" : "error", m.text);

@@ -1,0 +1,64 @@
+"""Officer pages for live help (/can-bo/ho-tro): the queue, claim, answer in the citizen's chat,
+hand back to the bot. Same login, session and CSRF protection as the petitions console."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from bot.handover.desk import STATUS_LABELS, HandoverDesk, HandoverError, Status
+from feedback.web.deps import TEMPLATES_DIR, WebContext, check_csrf, current_officer, make_templates, read_form
+
+HERE_TEMPLATES = __file__.rsplit("/", 1)[0] + "/templates"
+
+
+def build(ctx: WebContext, desk: HandoverDesk) -> APIRouter:
+    router = APIRouter(prefix="/can-bo/ho-tro", include_in_schema=False)
+    templates = make_templates()
+    templates.env.loader = ChoiceLoader([FileSystemLoader(HERE_TEMPLATES), FileSystemLoader(str(TEMPLATES_DIR))])
+    templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, Status=Status)
+    directory = ctx.service.directory
+
+    def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"directory": directory, **values}, status_code=status_code)
+
+    def to_request(request_id: int, error: str = "") -> RedirectResponse:
+        suffix = f"?loi={error}" if error else ""
+        return RedirectResponse(f"/can-bo/ho-tro/{request_id}{suffix}", status_code=303)
+
+    @router.get("")
+    def queue_page(request: Request) -> HTMLResponse:
+        officer, csrf = current_officer(ctx, request)
+        return page(request, "handover/queue.html", officer=officer, csrf=csrf, items=desk.queue())
+
+    @router.get("/{request_id}")
+    def request_page(request: Request, request_id: int, loi: str = "") -> HTMLResponse:
+        officer, csrf = current_officer(ctx, request)
+        try:
+            item = desk.get(request_id)
+        except HandoverError as error:
+            return page(request, "console/message.html", 404, officer=officer, csrf=csrf, message=str(error))
+        return page(request, "handover/request.html", officer=officer, csrf=csrf, item=item,
+                    transcript=desk.transcript(request_id), error=loi[:200])  # fmt: skip
+
+    @router.post("/{request_id}/{action}")
+    async def act(request: Request, request_id: int, action: str) -> Response:
+        officer, csrf = current_officer(ctx, request)
+        form = await read_form(request)
+        check_csrf(csrf, form)
+        try:
+            if action == "nhan":
+                desk.claim(request_id, officer.full_name)
+            elif action == "tra-loi":
+                desk.reply(request_id, officer.full_name, str(form.get("text") or ""))
+            elif action == "ket-thuc":
+                desk.release(request_id, officer.full_name)
+            else:
+                return page(request, "console/message.html", 404, officer=officer, csrf=csrf,
+                            message="Không có thao tác này.")  # fmt: skip
+        except HandoverError as error:
+            return to_request(request_id, str(error))
+        return to_request(request_id)
+
+    return router
