@@ -110,3 +110,12 @@ def test_odd_input_gets_an_answer_with_a_next_step(citizen: Citizen, message: st
     messages = citizen.say(message)
     assert messages, "the bot must always answer"
     assert all("Traceback" not in m.get("text", "") for m in messages)
+
+
+def test_switching_topic_and_going_back(citizen: Citizen) -> None:
+    assert "1.001193" in citizen.ask("đăng ký khai sinh")
+    marriage = citizen.ask("đăng ký kết hôn cần giấy tờ gì")
+    assert "kết hôn" in marriage.lower()
+    back = citizen.ask("quay lại thủ tục lúc nãy")
+    assert "1.001193" in back
+    assert "khai sinh" in citizen.ask("thế lệ phí bao nhiêu?")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.focus import procedure_in_focus
+from bot.actions.focus import focus_on, procedure_in_focus
 from bot.actions.services import province_overlay
 from bot.replies import detail_text, online_guide_text
 
@@ -40,7 +40,7 @@ class ActionAnswerDetail(Action):
             return []
         aspect = ASPECT_OF_INTENT.get(tracker.get_intent_of_latest_message() or "", "papers")
         dispatcher.utter_message(text=detail_text(procedure, aspect, province_overlay()))
-        return [SlotSet("procedure_code", procedure.code)]
+        return focus_on(tracker, procedure)
 
 
 class ActionOnlineGuide(Action):
@@ -58,4 +58,4 @@ class ActionOnlineGuide(Action):
             return []
         overlay = province_overlay()
         dispatcher.utter_message(text=online_guide_text(procedure, overlay.online_portal_url, overlay))
-        return [SlotSet("procedure_code", procedure.code)]
+        return focus_on(tracker, procedure)

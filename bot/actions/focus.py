@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 
 from bot.actions.services import procedure_guide
 from knowledge.procedure import Procedure
@@ -44,3 +45,12 @@ def procedure_in_focus(tracker: Tracker) -> Procedure | None:
     if guidance.confident and guidance.best is not None:
         return guidance.best  # the message names a procedure: switch to it
     return current
+
+
+def focus_on(tracker: Tracker, procedure: Procedure) -> list[EventType]:
+    """Events that put ``procedure`` in focus, remembering the previous one for "quay lại"."""
+    current = tracker.get_slot("procedure_code")
+    events: list[EventType] = [SlotSet("procedure_code", procedure.code)]
+    if current and current != procedure.code:
+        events.append(SlotSet("previous_procedure_code", current))
+    return events

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.focus import focus_on
 from bot.actions.services import procedure_guide, province_overlay
 from bot.replies import procedure_card
 
@@ -40,7 +41,7 @@ class ActionAnswerProcedure(Action):
         procedure = guide.get(chosen) if chosen else None
         if procedure is not None:  # the citizen picked a button
             dispatcher.utter_message(text=procedure_card(procedure, province_overlay()))
-            return [SlotSet("procedure_code", procedure.code)]
+            return focus_on(tracker, procedure)
         guidance = guide.find(tracker.latest_message.get("text") or "")
         if guidance.best is None:
             dispatcher.utter_message(text=NOTHING_FOUND)
@@ -53,4 +54,21 @@ class ActionAnswerProcedure(Action):
             dispatcher.utter_message(text=CLARIFY, buttons=buttons)
             return []
         dispatcher.utter_message(text=procedure_card(guidance.best, province_overlay()))
-        return [SlotSet("procedure_code", guidance.best.code)]
+        return focus_on(tracker, guidance.best)
+
+
+class ActionGoBack(Action):
+    """"Quay lại": return to the procedure discussed before the current one."""
+
+    def name(self) -> str:
+        return "action_go_back"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        previous = procedure_guide().get(tracker.get_slot("previous_procedure_code") or "")
+        if previous is None:
+            dispatcher.utter_message(text="Chưa có thủ tục nào trước đó. Bạn cần hỏi thủ tục gì?")
+            return []
+        dispatcher.utter_message(text=f"Quay lại thủ tục trước:\n{procedure_card(previous, province_overlay())}")
+        return focus_on(tracker, previous)
