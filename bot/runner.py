@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from bot import rasa_model
+from bot.channels import telegram_config
 from bot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,10 @@ def app_environment(settings: Settings) -> dict[str, str]:
 
 
 def plan_services(settings: Settings, model: Path) -> list[Service]:
-    """The three services of the embedded system, in start order."""
+    """The services of the system, in start order: three always, Telegram when configured."""
     python = sys.executable
     base = f"http://{settings.host}"
-    return [
+    services = [
         Service(
             "actions",
             [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.action_port)],
@@ -95,6 +96,18 @@ def plan_services(settings: Settings, model: Path) -> list[Service]:
             app_environment(settings),
         ),
     ]  # fmt: skip
+    telegram = telegram_config.configured()  # None unless TELEGRAM_BOT_TOKEN is set
+    if telegram is not None:
+        services.append(
+            Service(
+                "telegram",
+                [python, "-m", "bot.channels.telegram"],
+                telegram.port,
+                f"{base}:{telegram.port}/healthz",
+                app_environment(settings),
+            )
+        )
+    return services
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -109,7 +122,12 @@ def port_is_free(host: str, port: int) -> bool:
 
 def check_ports(settings: Settings, services: list[Service]) -> None:
     """Refuse to start when a port is taken, naming the port and the setting that moves it."""
-    setting = {"actions": "MOTCUA_ACTION_PORT", "rasa": "MOTCUA_RASA_PORT", "web": "MOTCUA_WEB_PORT"}
+    setting = {
+        "actions": "MOTCUA_ACTION_PORT",
+        "rasa": "MOTCUA_RASA_PORT",
+        "web": "MOTCUA_WEB_PORT",
+        "telegram": "TELEGRAM_PORT",
+    }
     for service in services:
         if not port_is_free(settings.host, service.port):
             raise StartupError(

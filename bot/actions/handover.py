@@ -25,7 +25,10 @@ class ActionHandover(Action):
         metadata = tracker.latest_message.get("metadata") or {}
         focus = procedure_guide().get(tracker.get_slot("procedure_code") or "")
         handover_desk().open(
-            tracker.sender_id, str(metadata.get("channel") or "chat"), focus.name if focus else ""
+            tracker.sender_id,
+            str(metadata.get("channel") or "chat"),
+            focus.name if focus else "",
+            address=metadata.get("address"),  # push channels deliver the officer's answers there
         )
         now = datetime.now(VIETNAM)
         if is_open(now):

@@ -26,6 +26,7 @@ from bot.channels.outbox import queue, release_held
 from bot.channels.ratelimit import InboundLimiter, Verdict
 from bot.channels.records import Contact, InboxMessage, utcnow
 from bot.channels.store import transaction
+from bot.handover.desk import HandoverDesk
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,11 @@ class Relay:
     """The inbox of one channel process and the worker that empties it into Rasa."""
 
     def __init__(self, engine: Engine, rasa: RasaClient, wake_outbox: Callable[[], None],
-                 limits: IntakeLimits | None = None, poll_s: float = 1.0) -> None:
+                 limits: IntakeLimits | None = None, poll_s: float = 1.0,
+                 desk: HandoverDesk | None = None) -> None:
         self.engine = engine
         self.rasa = rasa
+        self.desk = desk  # live help: while a person answers, messages go to them, not to Rasa
         self.wake_outbox = wake_outbox
         self.limits = limits or IntakeLimits()
         self.limiter = InboundLimiter(self.limits.max_per_minute, 60.0)
@@ -135,6 +138,7 @@ class Relay:
                         task = asyncio.create_task(self._drain(sender))
                         self._tasks.add(task)
                         task.add_done_callback(self._tasks.discard)
+                self._forward_officer_answers()
             except Exception:
                 log.exception("inbox round failed")
             try:
@@ -170,8 +174,29 @@ class Relay:
         finally:
             self._busy.discard(sender)
 
+    def _forward_officer_answers(self) -> None:
+        """Queue what officers wrote in the live-help console for this channel's citizens."""
+        if self.desk is None:
+            return
+        for channel in self._channels():
+            for request, pending in self.desk.undelivered(channel):
+                with transaction(self.engine) as session:
+                    queue(session, channel, request.address or "", [
+                        BotMessage(text=f"{m.author}: {m.text}" if m.sender == "officer" and m.author else m.text)
+                        for m in pending
+                    ])  # fmt: skip
+                self.desk.mark_delivered(request.id, pending[-1].id)
+                self.wake_outbox()
+
+    def _channels(self) -> set[str]:
+        with Session(self.engine) as session:
+            return set(session.exec(select(Contact.channel).distinct()).all())
+
     async def _answer(self, row: InboxMessage) -> bool:
-        metadata = {**json.loads(row.meta), "channel": row.channel}
+        if self.desk is not None and self.desk.citizen_says(row.sender, row.text) is not None:
+            return self._forwarded_to_officer(row)
+        # The petition action reads channel and address to send status notifications back here.
+        metadata = {**json.loads(row.meta), "channel": row.channel, "address": row.address}
         call = asyncio.ensure_future(self.rasa.send(row.sender, row.text, metadata))
         try:
             try:
@@ -188,6 +213,17 @@ class Relay:
             assert stored is not None
             queue(session, row.channel, row.address, replies)
             assisted.note_replies(session, row.sender, replies)
+            stored.state = "done"
+            stored.done_at = utcnow()
+            session.add(stored)
+        self.wake_outbox()
+        return True
+
+    def _forwarded_to_officer(self, row: InboxMessage) -> bool:
+        with transaction(self.engine) as session:
+            stored = session.get(InboxMessage, row.id)
+            assert stored is not None
+            queue(session, row.channel, row.address, [BotMessage(text=texts.FORWARDED_TO_OFFICER)])
             stored.state = "done"
             stored.done_at = utcnow()
             session.add(stored)

@@ -41,6 +41,7 @@ from bot.channels.telegram_config import TelegramConfig
 from bot.channels.telegram_sender import TelegramSender, button_payload
 from bot.channels.tracking import PetitionLookup
 from bot.channels.webhooks import parse_object, read_body
+from bot.handover.desk import HandoverDesk
 from bot.rasa_client import BotMessage, RasaClient
 from bot.settings import Settings, get_settings
 
@@ -70,7 +71,8 @@ class TelegramChannel:
         self.application = self._build()
         self.sender = TelegramSender(self.application.bot, engine)
         self.dispatcher = Dispatcher(engine, self.sender, SendLimiter(per_chat_s=1.0, global_per_s=30))
-        self.relay = Relay(engine, self.rasa, self.dispatcher.wake, IntakeLimits())
+        self.relay = Relay(engine, self.rasa, self.dispatcher.wake, IntakeLimits(),
+                           desk=HandoverDesk(settings.handover_db_url))
 
     def _build(self) -> Application:
         builder = (

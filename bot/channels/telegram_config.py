@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,3 +38,13 @@ class TelegramConfig(BaseSettings):
     @property
     def base_file_url(self) -> str:
         return self.api_base_url.rstrip("/") + "/file/bot"
+
+
+def configured() -> TelegramConfig | None:
+    """The config when ``TELEGRAM_BOT_TOKEN`` is set, None otherwise; other mistakes raise."""
+    try:
+        return TelegramConfig()
+    except ValidationError as error:
+        if [e["loc"] for e in error.errors()] == [("bot_token",)]:
+            return None
+        raise

@@ -23,6 +23,8 @@ UNSUPPORTED = (
     "Bạn gõ câu hỏi bằng chữ, hoặc gửi ảnh chụp nếu cần. Gõ /help để xem tôi giúp được gì."
 )
 
+FORWARDED_TO_OFFICER = "Đã chuyển tin nhắn tới cán bộ. Câu trả lời sẽ hiện ngay tại đây."
+
 RASA_SLOW = "Tôi đang tra cứu, bạn chờ một chút nhé."
 
 RASA_DOWN = (

@@ -31,6 +31,7 @@ from bot.channels.store import open_store
 from bot.channels.webhooks import parse_object, read_body
 from bot.channels.zalo_api import ZaloSender
 from bot.channels.zalo_config import ZaloConfig
+from bot.handover.desk import HandoverDesk
 from bot.rasa_client import BotMessage, RasaClient
 from bot.settings import Settings
 
@@ -71,7 +72,8 @@ class ZaloChannel:
         self.rasa = RasaClient(settings.rest_webhook_url)
         self.dispatcher = Dispatcher(self.engine, ZaloSender(config, self.engine, self.client),
                                      SendLimiter(per_chat_s=1.0, global_per_s=20))
-        self.relay = Relay(self.engine, self.rasa, self.dispatcher.wake, IntakeLimits())
+        self.relay = Relay(self.engine, self.rasa, self.dispatcher.wake, IntakeLimits(),
+                           desk=HandoverDesk(settings.handover_db_url))
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -34,6 +34,8 @@ requests = Table(
     Column("id", Integer, primary_key=True),
     Column("conversation_id", String(128), nullable=False, index=True),
     Column("channel", String(32), nullable=False),
+    Column("address", String(128)),  # the citizen's id on a push channel (Telegram chat, Zalo user)
+    Column("delivered_id", Integer, nullable=False, default=0),  # last message pushed to it
     Column("topic", String(300), nullable=False, default=""),
     Column("status", String(16), nullable=False, index=True),
     Column("claimed_by", String(128)),
@@ -56,6 +58,7 @@ class Request:
     id: int
     conversation_id: str
     channel: str
+    address: str | None
     topic: str
     status: Status
     claimed_by: str | None
@@ -85,15 +88,15 @@ class HandoverDesk:
         self.engine: Engine = create_engine(db_url)
         metadata.create_all(self.engine)
 
-    def open(self, conversation_id: str, channel: str, topic: str = "") -> Request:
+    def open(self, conversation_id: str, channel: str, topic: str = "", address: str | None = None) -> Request:
         """Queue the conversation (idempotent: an open request is returned as it is)."""
         if (current := self.active(conversation_id)) is not None:
             return current
         with self.engine.begin() as db:
             new_id = db.execute(
                 insert(requests).values(
-                    conversation_id=conversation_id, channel=channel, topic=topic[:300],
-                    status=Status.WAITING, created_at=_now(),
+                    conversation_id=conversation_id, channel=channel, address=address,
+                    topic=topic[:300], status=Status.WAITING, created_at=_now(), delivered_id=0,
                 )  # fmt: skip
             ).inserted_primary_key[0]
         return self.get(new_id)
@@ -186,6 +189,30 @@ class HandoverDesk:
             ).all()
         return [_message(r) for r in rows]
 
+    def undelivered(self, channel: str) -> list[tuple[Request, list[Message]]]:
+        """For a push channel: officer and system messages not yet handed to it, per request."""
+        with self.engine.connect() as db:
+            open_ids = db.execute(
+                select(requests.c.id).where(requests.c.channel == channel, requests.c.address.is_not(None))
+            ).scalars().all()
+        out = []
+        for request_id in open_ids:
+            request = self.get(request_id)
+            pending = [m for m in self.pending_for(request.conversation_id) if m.request_id == request_id]
+            delivered = self._delivered_id(request_id)
+            pending = [m for m in pending if m.id > delivered]
+            if pending:
+                out.append((request, pending))
+        return out
+
+    def _delivered_id(self, request_id: int) -> int:
+        with self.engine.connect() as db:
+            return db.execute(select(requests.c.delivered_id).where(requests.c.id == request_id)).scalar_one()
+
+    def mark_delivered(self, request_id: int, message_id: int) -> None:
+        with self.engine.begin() as db:
+            db.execute(update(requests).where(requests.c.id == request_id).values(delivered_id=message_id))
+
     def _add(self, request_id: int, sender: str, author: str | None, text: str) -> Message:
         with self.engine.begin() as db:
             new_id = db.execute(
@@ -197,8 +224,8 @@ class HandoverDesk:
 
 
 def _request(row) -> Request:  # noqa: ANN001 - a SQLAlchemy row
-    return Request(row.id, row.conversation_id, row.channel, row.topic, Status(row.status),
-                   row.claimed_by, row.created_at)  # fmt: skip
+    return Request(row.id, row.conversation_id, row.channel, row.address, row.topic,
+                   Status(row.status), row.claimed_by, row.created_at)  # fmt: skip
 
 
 def _message(row) -> Message:  # noqa: ANN001

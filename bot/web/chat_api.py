@@ -14,12 +14,12 @@ from fastapi import APIRouter, Cookie, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from bot.channels.texts import FORWARDED_TO_OFFICER
 from bot.handover.desk import HandoverDesk
 from bot.rasa_client import RasaClient, RasaUnavailable
 
 MAX_MESSAGE_CHARS = 2000
 SESSION_COOKIE = "motcua_chat"
-FORWARDED = "Đã chuyển tin nhắn tới cán bộ. Câu trả lời sẽ hiện ngay tại đây."
 
 router = APIRouter(prefix="/api")
 
@@ -54,7 +54,7 @@ async def chat(
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=30 * 86400)
     desk: HandoverDesk = request.app.state.handover
     if desk.citizen_says(conversation, text) is not None:
-        return {"messages": [{"text": FORWARDED}], "handover": True}
+        return {"messages": [{"text": FORWARDED_TO_OFFICER}], "handover": True}
     client: RasaClient = request.app.state.rasa
     try:
         messages = await client.send(conversation, text, metadata={"channel": "web"})

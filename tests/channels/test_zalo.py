@@ -1,0 +1,188 @@
+"""Zalo OA webhook mounted in a web app, against a local fake of Zalo's API, with real Rasa behind."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlmodel import Session, select
+
+from bot.channels import zalo
+from bot.channels.outbox import OutboxNotifier
+from bot.channels.records import Contact, OutboxMessage, ZaloToken
+from bot.channels.store import open_store, transaction
+from bot.settings import Settings
+from tests.channels.conftest import wait_for
+from tests.conftest import free_port
+from tests.support import fake_zalo
+from tests.support.fake_zalo import FakeZalo
+
+pytestmark = pytest.mark.integration
+
+PROCEDURE = "1.001193"
+QUESTION = "dang ky khai sinh cho con"
+
+
+class ServedApp:
+    """A FastAPI app with the Zalo router, served by uvicorn on a free port in a thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.server.started, 20, "the web app")
+
+    def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return httpx.post(f"http://127.0.0.1:{self.port}/zalo/webhook", content=body,
+                          headers=headers, timeout=30)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeZalo]:
+    server = FakeZalo().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def zalo_app(running_system, fake, tmp_path, monkeypatch):
+    """Factory: the web app with the Zalo router, Rasa at ``rasa_port``."""
+    served: list[ServedApp] = []
+    for key, value in {
+        "ZALO_OA_ID": fake_zalo.OA_ID, "ZALO_APP_ID": fake_zalo.APP_ID,
+        "ZALO_OA_SECRET_KEY": fake_zalo.OA_SECRET_KEY, "ZALO_APP_SECRET": fake_zalo.APP_SECRET,
+        "ZALO_ACCESS_TOKEN": fake.access_token, "ZALO_REFRESH_TOKEN": fake.refresh_token,
+        "ZALO_API_BASE_URL": fake.base_url, "ZALO_OAUTH_BASE_URL": fake.base_url,
+        "MOTCUA_CHANNEL_RETRY_BASE_S": "1", "MOTCUA_CHANNEL_RETRY_MAX_S": "2",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def start(rasa_port: int | None = None) -> ServedApp:
+        settings = Settings(host="127.0.0.1", rasa_port=rasa_port or running_system.rasa_port,
+                            data_dir=tmp_path / "var")
+        app = FastAPI()
+        router = zalo.router_from_env(settings)
+        assert router is not None
+        app.include_router(router)
+        served.append(ServedApp(app))
+        return served[-1]
+
+    yield start
+    for app in served:
+        app.stop()
+
+
+def _reply_with(fake: FakeZalo, user: str, needle: str, timeout: float = 90) -> str:
+    return str(wait_for(lambda: next((t for t in fake.texts(user) if needle in t), None),
+                        timeout, f"a Zalo reply containing {needle!r}"))
+
+
+def test_text_round_trip(zalo_app, fake):
+    app = zalo_app()
+    response = app.post(*fake.signed(fake.event("u100", QUESTION)))
+    assert response.status_code == 200
+    _reply_with(fake, "u100", PROCEDURE)
+    buttons = [m["message"]["attachment"]["payload"]["buttons"] for m in fake.sent
+               if "attachment" in m["message"]]
+    for group in buttons:
+        assert len(group) <= 5 and all(b["type"] == "oa.query.hide" for b in group)
+
+
+def test_forged_signatures_rejected(zalo_app, fake):
+    app = zalo_app()
+    event = fake.event("u101", QUESTION)
+    body, headers = fake.signed(event, secret="not-our-secret")
+    assert app.post(body, headers).status_code == 401
+    body, headers = fake.signed(event)
+    assert app.post(body, {"Content-Type": "application/json"}).status_code == 401
+    tampered = body.replace(b"dang ky", b"DANG KY")
+    assert app.post(tampered, headers).status_code == 401
+    other_app = {**event, "app_id": "999"}
+    assert app.post(*fake.signed(other_app)).status_code == 401
+    time.sleep(2)
+    assert fake.texts("u101") == []
+
+
+def test_replay_ignored_and_bad_bodies_refused(zalo_app, fake):
+    app = zalo_app()
+    body, headers = fake.signed(fake.event("u102", "/start"))
+    for _ in range(3):
+        assert app.post(body, headers).status_code == 200
+    wait_for(lambda: fake.texts("u102"), 90, "one answer")
+    time.sleep(3)
+    assert len(fake.texts("u102")) == 1
+    assert app.post(b"{oops", headers).status_code == 400
+    assert app.post(b"[]", headers).status_code == 400
+    huge = fake.event("u102", "x" * 300_000)
+    assert app.post(*fake.signed(huge)).status_code == 413
+
+
+def test_unsupported_content_and_images(zalo_app, fake):
+    app = zalo_app()
+    sticker = fake.event("u103", name="user_send_sticker")
+    assert app.post(*fake.signed(sticker)).status_code == 200
+    assert "chưa đọc được" in _reply_with(fake, "u103", "chưa đọc được", 30)
+    image = fake.event("u104", name="user_send_image", attachments=[
+        {"type": "image", "payload": {"url": "https://photo.example/abc.jpg", "thumbnail": ""}}])
+    assert app.post(*fake.signed(image)).status_code == 200
+    wait_for(lambda: fake.texts("u104"), 90, "an answer to the image")
+
+
+def test_expired_token_refreshed_and_persisted(zalo_app, fake, tmp_path):
+    app = zalo_app()
+    fake.expire_access_token()
+    assert app.post(*fake.signed(fake.event("u105", QUESTION))).status_code == 200
+    _reply_with(fake, "u105", PROCEDURE)
+    assert fake.refreshes == 1
+    with Session(open_store(tmp_path / "var")) as session:
+        stored = session.get(ZaloToken, 1)
+    assert stored.refresh_token == fake.refresh_token  # the rotated one, kept for next time
+
+
+def test_rate_limited_send_is_retried(zalo_app, fake):
+    app = zalo_app()
+    fake.too_many = 1
+    assert app.post(*fake.signed(fake.event("u106", "/help"))).status_code == 200
+    wait_for(lambda: fake.texts("u106"), 60, "the answer after the 429")
+
+
+def test_rasa_down_apology_then_answer(zalo_app, fake, rasa_proxy):
+    rasa_proxy.up = False
+    app = zalo_app(rasa_proxy.port)
+    assert app.post(*fake.signed(fake.event("u107", QUESTION))).status_code == 200
+    assert "không cần gửi lại" in _reply_with(fake, "u107", "gián đoạn", 30)
+    rasa_proxy.up = True
+    _reply_with(fake, "u107", PROCEDURE)
+
+
+def test_notice_outside_window_is_held_then_released(zalo_app, fake, tmp_path: Path):
+    app = zalo_app()
+    engine = open_store(tmp_path / "var")
+    with transaction(engine) as session:  # the citizen last wrote three days ago
+        session.add(Contact(channel="zalo", address="u108",
+                            last_inbound_at=Contact().last_inbound_at - timedelta(days=3)))
+    OutboxNotifier(engine, "zalo").send("u108", "Phản ánh PA-7K3Q9M đã có kết quả.")
+    OutboxNotifier(engine, "zalo", fallbacks=[("telegram", "555")]).send("u108", "Bản sao qua Telegram.")
+
+    def states() -> list[str]:
+        with Session(engine) as session:
+            return [r.state for r in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+    assert wait_for(lambda: states()[:2] == ["held", "rerouted"], 20, "held and rerouted notices")
+    assert states()[2] == "pending"  # the copy now waits in the Telegram outbox
+    assert fake.texts("u108") == []
+    assert app.post(*fake.signed(fake.event("u108", "/start"))).status_code == 200
+    _reply_with(fake, "u108", "PA-7K3Q9M", 60)

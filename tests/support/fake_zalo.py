@@ -1,0 +1,119 @@
+"""A local stand-in for Zalo's OA Open API and OAuth server, plus the webhook side of Zalo.
+
+It implements ``POST /v3.0/oa/message/cs`` (checking the ``access_token`` header) and
+``POST /v4/oa/access_token`` (single-use refresh tokens, as Zalo's), records what was sent, and
+signs webhook events the way Zalo does, independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from tests.conftest import free_port
+
+APP_ID = "4310000000000000001"
+OA_ID = "2990000000000000002"
+OA_SECRET_KEY = "oa-secret-key-for-tests"
+APP_SECRET = "app-secret-for-tests"
+
+
+class FakeZalo:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.access_token = "access-0"
+        self.refresh_token = "refresh-0"
+        self.sent: list[dict[str, Any]] = []
+        self.refreshes = 0
+        self.too_many = 0  # answer this many sends with HTTP 429
+        self._lock = threading.Lock()
+        self._server = uvicorn.Server(uvicorn.Config(self._app(), host="127.0.0.1", port=self.port,
+                                                     log_level="warning", access_log=False))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeZalo:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake Zalo did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def expire_access_token(self) -> None:
+        with self._lock:
+            self.access_token = "expired-" + secrets.token_hex(4)
+
+    def texts(self, user_id: str) -> list[str]:
+        with self._lock:
+            return [str(m["message"].get("text") or "") for m in self.sent
+                    if m["recipient"]["user_id"] == user_id]
+
+    # ---- the platform's webhook side ------------------------------------------------------------
+
+    @staticmethod
+    def event(user_id: str, text: str = "", name: str = "user_send_text", **message: Any) -> dict[str, Any]:
+        return {"app_id": APP_ID, "user_id_by_app": "u" + user_id, "event_name": name,
+                "timestamp": str(int(time.time() * 1000)), "sender": {"id": user_id},
+                "recipient": {"id": OA_ID},
+                "message": {"msg_id": secrets.token_hex(16), "text": text, **message}}
+
+    @staticmethod
+    def signed(event: dict[str, Any], secret: str = OA_SECRET_KEY) -> tuple[bytes, dict[str, str]]:
+        """Body and headers as Zalo posts them: mac = sha256(app_id + body + timestamp + secret)."""
+        body = json.dumps(event, ensure_ascii=False).encode()
+        mac = hashlib.sha256(APP_ID.encode() + body + str(event["timestamp"]).encode()
+                             + secret.encode()).hexdigest()
+        return body, {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
+
+    # ---- the API ---------------------------------------------------------------------------------
+
+    def _app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/v3.0/oa/message/cs")
+        async def send(request: Request) -> JSONResponse:
+            body = await request.json()
+            with self._lock:
+                if self.too_many > 0:
+                    self.too_many -= 1
+                    return JSONResponse({"error": -32, "message": "rate limit"}, status_code=429,
+                                        headers={"Retry-After": "2"})
+                if request.headers.get("access_token") != self.access_token:
+                    return JSONResponse({"error": -216, "message": "Access token is invalid"})
+                self.sent.append(body)
+                number = len(self.sent)
+            return JSONResponse({"error": 0, "message": "Success", "data": {
+                "message_id": f"m{number}", "user_id": body["recipient"]["user_id"]}})
+
+        @app.post("/v4/oa/access_token")
+        async def token(request: Request) -> JSONResponse:
+            form = await request.form()
+            with self._lock:
+                if (request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID
+                        or form.get("grant_type") != "refresh_token"
+                        or form.get("refresh_token") != self.refresh_token):
+                    return JSONResponse({"error": -14014, "error_name": "Invalid refresh token"})
+                self.refreshes += 1
+                self.access_token = f"access-{self.refreshes}"
+                self.refresh_token = f"refresh-{self.refreshes}"
+                return JSONResponse({"access_token": self.access_token,
+                                     "refresh_token": self.refresh_token, "expires_in": "90000"})
+
+        return app
