@@ -26,6 +26,7 @@ from feedback.lifecycle import (
 )
 from feedback.location import resolve_location
 from feedback.models import Attachment, AuditEvent, Petition
+from feedback.redact import redact
 from feedback.routing.duplicates import find_duplicate
 from feedback.routing.learning import learn_reroute, load_weights
 from feedback.routing.router import ProcedureHint, Router
@@ -231,8 +232,9 @@ class FeedbackService:
         return PublicStatus(
             code=petition.code, status=shown.status, status_label=state.label,
             unit_name=self.directory.name(shown.unit_id), filed_on=local_date(petition.created_at),
-            expected_answer_date=shown.answer_due, answer=shown.answer,
-            status_note=shown.status_note,
+            # Codes are public (Open311 lists them): whoever holds one sees redacted text only.
+            expected_answer_date=shown.answer_due, answer=redact(shown.answer) or None,
+            status_note=redact(shown.status_note) or None,
             answered_on=local_date(shown.answered_at) if shown.answered_at else None,
             can_give_feedback=answered and petition.citizen_verdict is None and not original_code,
             can_reopen=answered and petition.reopen_count < MAX_REOPENS and not original_code,

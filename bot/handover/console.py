@@ -3,13 +3,14 @@ hand back to the bot. Same login, session and CSRF protection as the petitions c
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from bot.handover.desk import STATUS_LABELS, HandoverDesk, HandoverError, Status
 from feedback.web.deps import TEMPLATES_DIR, WebContext, check_csrf, current_officer, make_templates, read_form
 
+RequestId = Path(ge=1, le=2**63 - 1)  # out-of-range ids get a 422, never reach SQL
 HERE_TEMPLATES = __file__.rsplit("/", 1)[0] + "/templates"
 
 
@@ -33,7 +34,7 @@ def build(ctx: WebContext, desk: HandoverDesk) -> APIRouter:
         return page(request, "handover/queue.html", officer=officer, csrf=csrf, items=desk.queue())
 
     @router.get("/{request_id}")
-    def request_page(request: Request, request_id: int, loi: str = "") -> HTMLResponse:
+    def request_page(request: Request, request_id: int = RequestId, loi: str = "") -> HTMLResponse:
         officer, csrf = current_officer(ctx, request)
         try:
             item = desk.get(request_id)
@@ -43,7 +44,7 @@ def build(ctx: WebContext, desk: HandoverDesk) -> APIRouter:
                     transcript=desk.transcript(request_id), error=loi[:200])  # fmt: skip
 
     @router.post("/{request_id}/{action}")
-    async def act(request: Request, request_id: int, action: str) -> Response:
+    async def act(request: Request, action: str, request_id: int = RequestId) -> Response:
         officer, csrf = current_officer(ctx, request)
         form = await read_form(request)
         check_csrf(csrf, form)

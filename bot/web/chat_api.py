@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Cookie, Request, Response
+from fastapi import APIRouter, Cookie, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -64,7 +64,11 @@ async def chat(
 
 
 @router.get("/chat/updates")
-async def updates(request: Request, after: int = 0, motcua_chat: str | None = Cookie(default=None)) -> object:
+async def updates(
+    request: Request,
+    after: int = Query(0, ge=0, le=2**63 - 1),
+    motcua_chat: str | None = Cookie(default=None),
+) -> object:
     """Officer answers (and hand-back notices) newer than ``after``, for this browser's chat."""
     if not motcua_chat:
         return {"messages": [], "handover": False}

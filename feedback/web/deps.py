@@ -105,8 +105,13 @@ async def read_form(request: Request) -> FormData:
         raise HTTPException(status_code=400, detail="Dữ liệu gửi lên không hợp lệ.") from exc
 
 
+MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL BIGINT can hold
+
+
 def int_or_none(value: object) -> int | None:
+    """A database id from a URL or form, or None (an out-of-range number must not reach SQL)."""
     try:
-        return int(str(value))
+        number = int(str(value))
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
