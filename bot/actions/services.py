@@ -12,16 +12,13 @@ from feedback.web.wiring import config_from_settings
 from knowledge.catalogue import load_shipped_catalogue
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.guide import ProcedureGuide
-from knowledge.retrieval import Retriever
+from knowledge.retrieval.cli import load_retriever
 
 
 @lru_cache(maxsize=1)
 def procedure_guide() -> ProcedureGuide:
-    """The catalogue and its search index; the index is loaded from disk or built once."""
-    settings = get_settings()
-    procedures = load_shipped_catalogue()
-    retriever = Retriever.load_or_build(procedures, index_dir=settings.data_dir / "index")
-    return ProcedureGuide(procedures, retriever)
+    """The catalogue and its search indexes (built by `motcua up` before the servers start)."""
+    return ProcedureGuide(load_shipped_catalogue(), load_retriever(progress=False))
 
 
 @lru_cache(maxsize=1)

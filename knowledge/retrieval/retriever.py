@@ -1,0 +1,204 @@
+"""Hybrid procedure retrieval: two BM25 indexes and dense embeddings, min-max fused.
+
+The title index (name, aliases, field) is precise; the full-text index (plus applicants,
+conditions, papers, result) catches situations described in other words; the embeddings catch
+paraphrase. Without a model the two lexical indexes are fused alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.procedure import Procedure
+from knowledge.retrieval import index as storage
+from knowledge.retrieval.aliases import AliasRules
+from knowledge.retrieval.documents import Document, build_document
+from knowledge.retrieval.fusion import fuse
+from knowledge.retrieval.lexical import LexicalIndex, terms
+from knowledge.retrieval.semantic import Encoder, SemanticIndex, resolve_model
+from nlu.lexicon import Lexicon, default_lexicon
+
+WEIGHTS = {"title": 0.3, "full": 0.3, "semantic": 0.4}
+LEXICAL_FIELDS = ("title", "full")
+# Confidence: the best procedure must contain most of what the question is about, and in hybrid
+# mode also be close in meaning. Ambiguity: the runner-up is nearly as good.
+MIN_COVERAGE = 0.5
+MIN_CONTENT_SYLLABLES = 2  # one syllable ("tên", "xe") is too vague to act on
+MIN_COSINE = 0.80
+AMBIGUOUS_GAP = 0.03
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved procedure with its fused score (0–1)."""
+
+    code: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The ranked procedures, and whether the best one can be trusted.
+
+    ``confident``: the top hit fits the question well enough to answer about it directly.
+    ``ambiguous``: another procedure is almost as good, so the dialogue should offer a choice.
+    ``signals``: the numbers behind both verdicts (coverage, cosine, gap), for logs and tuning.
+    """
+
+    hits: list[Hit]
+    confident: bool
+    ambiguous: bool = False
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Finds procedures for a citizen's question. Build once, search many times."""
+
+    def __init__(
+        self,
+        codes: list[str],
+        names: list[str],
+        lexical: dict[str, LexicalIndex],
+        lexicon: Lexicon,
+        semantic: SemanticIndex | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
+        self.codes = codes
+        self.names = names
+        self.lexical = lexical
+        self.lexicon = lexicon
+        self.semantic = semantic
+        self.encoder = encoder
+
+    @property
+    def mode(self) -> str:
+        """"hybrid" with embeddings, "lexical" without."""
+        return "hybrid" if self.semantic is not None else "lexical"
+
+    @classmethod
+    def build(
+        cls,
+        procedures: list[Procedure],
+        index_dir: Path | None = None,
+        model: str | None = None,
+        *,
+        progress: bool = False,
+    ) -> Retriever:
+        """Index ``procedures``, saving under ``index_dir`` when given.
+
+        ``model``: a sentence-transformers folder or name; None reads ``$MOTCUA_EMBEDDING_MODEL``;
+        with neither (or "none") the retriever is lexical only and needs no model at all.
+        """
+        return cls._assemble(procedures, index_dir, resolve_model(model), progress, reuse=False)
+
+    @classmethod
+    def load_or_build(
+        cls,
+        procedures: list[Procedure],
+        index_dir: Path,
+        model: str | None = None,
+        *,
+        progress: bool = False,
+    ) -> Retriever:
+        """Load the indexes saved for exactly this catalogue and model, or build and save them."""
+        return cls._assemble(procedures, index_dir, resolve_model(model), progress, reuse=True)
+
+    @classmethod
+    def _assemble(
+        cls,
+        procedures: list[Procedure],
+        index_dir: Path | None,
+        model: str | None,
+        progress: bool,
+        reuse: bool,
+    ) -> Retriever:
+        lexicon = default_lexicon()
+        lex_path = sem_path = None
+        if index_dir:
+            lex_path = storage.lexical_path(index_dir, storage.lexical_fingerprint(procedures))
+        if index_dir and model:
+            fingerprint = storage.semantic_fingerprint(procedures, model)
+            sem_path = storage.semantic_path(index_dir, fingerprint)
+        need_lexical = not (reuse and lex_path and lex_path.is_dir())
+        need_semantic = model is not None and not (reuse and sem_path and sem_path.is_file())
+
+        documents: list[Document] = []
+        if need_lexical or need_semantic:
+            rules = AliasRules.load()
+            documents = [
+                build_document(p, rules.for_name(p.name), lexicon)
+                for p in _progress(procedures, "Preparing procedures", progress)
+            ]
+
+        if need_lexical:
+            lexical = {
+                "title": LexicalIndex.build([d.title_text for d in documents], lexicon),
+                "full": LexicalIndex.build([d.full_text for d in documents], lexicon),
+            }
+            if lex_path:
+                for name, index in lexical.items():
+                    (lex_path / name).mkdir(parents=True, exist_ok=True)
+                    index.save(lex_path / name)
+        else:
+            lexical = {name: LexicalIndex.load(lex_path / name, lexicon) for name in LEXICAL_FIELDS}
+
+        semantic = encoder = None
+        if model is not None:
+            encoder = Encoder(model)
+            if need_semantic:
+                texts = [d.semantic_texts for d in documents]
+                semantic = SemanticIndex.build(texts, encoder, progress=progress)
+                if sem_path:
+                    semantic.save(sem_path)
+            else:
+                semantic = SemanticIndex.load(sem_path, len(procedures))
+        for kept in (lex_path, sem_path):
+            if kept:
+                storage.remove_stale(kept.parent, kept)
+        codes, names = [p.code for p in procedures], [p.name for p in procedures]
+        return cls(codes, names, lexical, lexicon, semantic, encoder)
+
+    def scores(self, query: str) -> dict[str, np.ndarray]:
+        """Raw scores of every procedure: BM25 per lexical index, cosine for "semantic"."""
+        expanded = self.lexicon.expand(query)
+        scores = {name: index.scores(expanded) for name, index in self.lexical.items()}
+        if self.semantic is not None and self.encoder is not None:
+            scores["semantic"] = self.semantic.scores(self.encoder.queries([expanded])[0])
+        return scores
+
+    def search(self, query: str, k: int = 5) -> SearchResult:
+        """The ``k`` best procedures for ``query``, with confidence."""
+        content = [t for t in terms(query, self.lexicon) if "_" not in t]
+        if not content:
+            return SearchResult([], confident=False)
+        scores = self.scores(query)
+        fused = fuse(scores, WEIGHTS)
+        order = np.argsort(-fused, kind="stable")[: max(k, 2)]
+        hits = [Hit(self.codes[i], self.names[i], float(fused[i])) for i in order]
+        top = int(order[0])
+        signals = {
+            "coverage": self.lexical["full"].coverage(self.lexicon.expand(query), top),
+            "gap": float(fused[order[0]] - fused[order[1]]),
+        }
+        if "semantic" in scores:
+            signals["cosine"] = float(scores["semantic"][top])
+        confident = (
+            len(content) >= MIN_CONTENT_SYLLABLES
+            and signals["coverage"] >= MIN_COVERAGE
+            and signals.get("cosine", 1.0) >= MIN_COSINE
+        )
+        ambiguous = confident and signals["gap"] < AMBIGUOUS_GAP
+        return SearchResult(hits[:k], confident, ambiguous, signals)
+
+
+def _progress(items: list[Procedure], label: str, enabled: bool) -> Iterable[Procedure]:
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, description=label)

@@ -1,0 +1,81 @@
+"""Dense retrieval: sentence-transformers embeddings in a faiss inner-product index.
+
+Each procedure is embedded twice, as written and diacritic-folded: e5 matches a question typed
+without diacritics much better against folded text. A procedure scores its better variant.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+
+MODEL_ENV = "MOTCUA_EMBEDDING_MODEL"
+
+
+def resolve_model(model: str | None) -> str | None:
+    """The model to use: the argument, else ``$MOTCUA_EMBEDDING_MODEL``; "none" means lexical only."""
+    chosen = model if model is not None else os.environ.get(MODEL_ENV)
+    return None if not chosen or chosen.lower() == "none" else chosen
+
+
+class Encoder:
+    """A sentence-transformers model with the e5 "query: " / "passage: " prompts when it has them."""
+
+    def __init__(self, model: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
+
+    def _encode(self, texts: list[str], kind: str, progress: bool) -> np.ndarray:
+        prompt = kind if kind in (self._model.prompts or {}) else None
+        vectors = self._model.encode(
+            texts, prompt_name=prompt, normalize_embeddings=True, batch_size=32,
+            show_progress_bar=progress, convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query", progress=False)
+
+    def passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts, "passage", progress=progress)
+
+
+class SemanticIndex:
+    """Vectors of ``variants`` texts per document, stored variant-major in one flat faiss index."""
+
+    def __init__(self, index: faiss.Index, n_documents: int) -> None:
+        self._index = index
+        self.n_documents = n_documents
+
+    @classmethod
+    def build(
+        cls, texts: list[tuple[str, ...]], encoder: Encoder, progress: bool = False
+    ) -> SemanticIndex:
+        variants = len(texts[0])
+        flat = [doc[v] for v in range(variants) for doc in texts]
+        vectors = encoder.passages(flat, progress=progress)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        return cls(index, len(texts))
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, n_documents: int) -> SemanticIndex:
+        return cls(faiss.read_index(str(path)), n_documents)
+
+    def scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine of every document (best of its variants) to one normalised query vector."""
+        total = self._index.ntotal
+        sims, rows = self._index.search(query_vector.reshape(1, -1), total)
+        flat = np.empty(total, dtype=np.float32)
+        flat[rows[0]] = sims[0]
+        return flat.reshape(-1, self.n_documents).max(axis=0)
