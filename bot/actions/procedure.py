@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.focus import focus_on
 from bot.actions.services import procedure_guide, province_overlay
 from bot.replies import procedure_card
+from feedback.scope import Scope, classify_scope
+from knowledge.guide import Guidance
 
 CLARIFY = (
     "Tôi chưa chắc bạn cần thủ tục nào. Bạn chọn một trong các thủ tục dưới đây, "
@@ -42,19 +44,28 @@ class ActionAnswerProcedure(Action):
         if procedure is not None:  # the citizen picked a button
             dispatcher.utter_message(text=procedure_card(procedure, province_overlay()))
             return focus_on(tracker, procedure)
-        guidance = guide.find(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        scope = classify_scope(text)
+        if scope.scope is not Scope.PETITION and scope.procedure_query:
+            # Khiếu nại / tố cáo follow their own laws: say so, and offer the matching procedures
+            # only when the catalogue clearly has them (no wrong procedure stated with confidence).
+            related = guide.find(f"{scope.procedure_query} {text}", k=3)
+            dispatcher.utter_message(text=scope.guidance or "", buttons=self._choices(related) if related.confident else [])
+            return []
+        guidance = guide.find(text)
         if guidance.best is None:
             dispatcher.utter_message(text=NOTHING_FOUND)
             return []
         if not guidance.confident:
-            buttons = [
-                {"title": m.procedure.name, "payload": choose_payload(m.procedure.code)}
-                for m in guidance.matches
-            ]
-            dispatcher.utter_message(text=CLARIFY, buttons=buttons)
+            dispatcher.utter_message(text=CLARIFY, buttons=self._choices(guidance))
             return []
         dispatcher.utter_message(text=procedure_card(guidance.best, province_overlay()))
         return focus_on(tracker, guidance.best)
+
+    @staticmethod
+    def _choices(guidance: Guidance) -> list[dict[str, str]]:
+        """One button per candidate procedure; a tap sends its code, skipping the NLU."""
+        return [{"title": m.procedure.name, "payload": choose_payload(m.procedure.code)} for m in guidance.matches]
 
 
 class ActionGoBack(Action):
