@@ -44,7 +44,13 @@ def lexical_fingerprint(procedures: list[Procedure]) -> str:
 
 
 def semantic_fingerprint(procedures: list[Procedure], model: str) -> str:
-    """Hash of what is embedded (code, name, field, aliases, abbreviations) and the model."""
+    """Hash of what is embedded (code, name, field, aliases, abbreviations) and the model.
+
+    A model folder counts by its resolved path: "var/models/x" and "/abs/var/models/x" are the
+    same index (otherwise the CLI and bench/retrieval.py rebuilt and deleted each other's index).
+    """
+    if Path(model).is_dir():
+        model = str(Path(model).resolve())
     rows = ([p.code, p.name, p.field] for p in procedures)
     return _fingerprint(rows, (ALIASES_FILE, ABBREVIATIONS), f"semantic\0{model}")
 

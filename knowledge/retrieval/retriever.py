@@ -2,7 +2,9 @@
 
 The title index (name, aliases, field) is precise; the full-text index (plus applicants,
 conditions, papers, result) catches situations described in other words; the embeddings catch
-paraphrase. Without a model the two lexical indexes are fused alone.
+paraphrase. Without a model the two lexical indexes are fused alone. The best fused candidates are
+then re-ordered by how much of their name the question covers (``rerank``), which separates a
+procedure from its longer siblings (another level, "có yếu tố nước ngoài").
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from knowledge.retrieval.aliases import AliasRules
 from knowledge.retrieval.documents import Document, build_document
 from knowledge.retrieval.fusion import fuse
 from knowledge.retrieval.lexical import LexicalIndex, terms
+from knowledge.retrieval.rerank import NameCoverage
 from knowledge.retrieval.semantic import Encoder, SemanticIndex, resolve_model
 from nlu.lexicon import Lexicon, default_lexicon
 
 WEIGHTS = {"title": 0.3, "full": 0.3, "semantic": 0.4}
 LEXICAL_FIELDS = ("title", "full")
+NAMES_FILE = "names.json"  # name coverage's syllable sets, next to the lexical indexes
 # Confidence: the best procedure must contain most of what the question is about, and in hybrid
 # mode also be close in meaning. Ambiguity: the runner-up is nearly as good.
 MIN_COVERAGE = 0.5
@@ -67,6 +71,7 @@ class Retriever:
         lexicon: Lexicon,
         semantic: SemanticIndex | None = None,
         encoder: Encoder | None = None,
+        name_coverage: NameCoverage | None = None,
     ) -> None:
         self.codes = codes
         self.names = names
@@ -74,6 +79,10 @@ class Retriever:
         self.lexicon = lexicon
         self.semantic = semantic
         self.encoder = encoder
+        if name_coverage is None:
+            rules = AliasRules.load()
+            name_coverage = NameCoverage(names, lexicon, [rules.for_name(n) for n in names])
+        self.name_coverage = name_coverage
 
     @property
     def mode(self) -> str:
@@ -128,24 +137,32 @@ class Retriever:
         need_semantic = model is not None and not (reuse and sem_path and sem_path.is_file())
 
         documents: list[Document] = []
+        rules = AliasRules.load()
         if need_lexical or need_semantic:
-            rules = AliasRules.load()
             documents = [
                 build_document(p, rules.for_name(p.name), lexicon)
                 for p in _progress(procedures, "Preparing procedures", progress)
             ]
+        names = [p.name for p in procedures]
 
         if need_lexical:
             lexical = {
                 "title": LexicalIndex.build([d.title_text for d in documents], lexicon),
                 "full": LexicalIndex.build([d.full_text for d in documents], lexicon),
             }
+            name_coverage = NameCoverage(names, lexicon, [rules.for_name(n) for n in names])
             if lex_path:
                 for name, index in lexical.items():
                     (lex_path / name).mkdir(parents=True, exist_ok=True)
                     index.save(lex_path / name)
+                name_coverage.save(lex_path / NAMES_FILE)
         else:
             lexical = {name: LexicalIndex.load(lex_path / name, lexicon) for name in LEXICAL_FIELDS}
+            if (lex_path / NAMES_FILE).is_file():
+                name_coverage = NameCoverage.load(lex_path / NAMES_FILE, lexicon)
+            else:  # an index saved before name coverage existed
+                name_coverage = NameCoverage(names, lexicon, [rules.for_name(n) for n in names])
+                name_coverage.save(lex_path / NAMES_FILE)
 
         semantic = encoder = None
         if model is not None:
@@ -160,8 +177,8 @@ class Retriever:
         for kept in (lex_path, sem_path):
             if kept:
                 storage.remove_stale(kept.parent, kept)
-        codes, names = [p.code for p in procedures], [p.name for p in procedures]
-        return cls(codes, names, lexical, lexicon, semantic, encoder)
+        codes = [p.code for p in procedures]
+        return cls(codes, names, lexical, lexicon, semantic, encoder, name_coverage)
 
     def scores(self, query: str) -> dict[str, np.ndarray]:
         """Raw scores of every procedure: BM25 per lexical index, cosine for "semantic"."""
@@ -177,12 +194,13 @@ class Retriever:
         if not content:
             return SearchResult([], confident=False)
         scores = self.scores(query)
-        fused = fuse(scores, WEIGHTS)
+        expanded = self.lexicon.expand(query)
+        fused = self.name_coverage.rerank(fuse(scores, WEIGHTS), expanded)
         order = np.argsort(-fused, kind="stable")[: max(k, 2)]
         hits = [Hit(self.codes[i], self.names[i], float(fused[i])) for i in order]
         top = int(order[0])
         signals = {
-            "coverage": self.lexical["full"].coverage(self.lexicon.expand(query), top),
+            "coverage": self.lexical["full"].coverage(expanded, top),
             "gap": float(fused[order[0]] - fused[order[1]]),
         }
         if "semantic" in scores:
