@@ -100,7 +100,9 @@ def run_command(settings: Settings, model: Path) -> list[str]:
         "--port", str(settings.rasa_port),
         "--endpoints", str(REPO_ROOT / "endpoints.yml"),
         "--credentials", str(REPO_ROOT / "credentials.yml"),
-        "--enable-api",
+        # The HTTP API (tracker read-back for operators) only with the token; the REST channel
+        # that our channels use is not behind it.
+        "--enable-api", "--auth-token", settings.rasa_api_token,
     ]  # fmt: skip
 
 

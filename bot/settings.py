@@ -8,6 +8,7 @@ from an env file outside the repository (``MOTCUA_ENV_FILE``).
 from __future__ import annotations
 
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +52,19 @@ class Settings(BaseSettings):
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def rasa_api_token(self) -> str:
+        """Token for Rasa's HTTP API (conversations, tracker events): `MOTCUA_RASA_API_TOKEN`, else a
+        random one kept in the data folder, readable by its owner only."""
+        if token := os.environ.get("MOTCUA_RASA_API_TOKEN"):
+            return token
+        path = self.data_dir / "rasa_api_token"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
 
     @property
     def handover_db_url(self) -> str:

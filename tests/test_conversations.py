@@ -121,3 +121,9 @@ def test_switching_topic_and_going_back(citizen: Citizen) -> None:
     back = citizen.ask("quay lại thủ tục lúc nãy")
     assert "1.001193" in back
     assert "khai sinh" in citizen.ask("thế lệ phí bao nhiêu?")
+
+
+def test_a_form_can_be_stopped(citizen: Citizen) -> None:
+    assert "kể ngắn gọn" in citizen.ask("tôi muốn phản ánh")
+    assert "Đã dừng" in citizen.ask("thôi không gửi nữa")
+    assert "1.001193" in citizen.ask("dang ky khai sinh cho con")  # the bot answers normally again
