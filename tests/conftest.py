@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.catalogue import load_shipped_catalogue
+from knowledge.procedure import Procedure
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +21,12 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> dict[str, Procedure]:
+    """The shipped catalogue by code, parsed once for the whole test session."""
+    return {p.code: p for p in load_shipped_catalogue()}
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import uuid
 import httpx
 import pytest
 
-from knowledge.catalogue import load_shipped_catalogue
 from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.integration
@@ -37,11 +36,6 @@ class Citizen:
 @pytest.fixture()
 def citizen(running_system: RunningSystem) -> Citizen:
     return Citizen(running_system)
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return {p.code: p for p in load_shipped_catalogue()}
 
 
 def test_follow_up_questions_stay_on_the_procedure_in_focus(citizen: Citizen) -> None:

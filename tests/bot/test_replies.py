@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.replies import detail_text, essential_first, fee_and_time_text, online_guide_text, procedure_card
-from knowledge.catalogue import load_shipped_catalogue
 from knowledge.catalogue.overlay import ProvincialOverlay
-from knowledge.procedure import Procedure
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> dict[str, Procedure]:
-    return {p.code: p for p in load_shipped_catalogue()}
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ the main thread while it is open, which would break asyncio tests of other modul
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, free_port
+from tests.support.served import ServedApp
 
 CHROMIUM = Path(os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -113,24 +112,10 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
 
     Rasa is not started: these pages (officer console, public page) do not talk to it.
     """
-    import uvicorn
-
     from bot.settings import Settings
     from bot.web.app import create_app
 
     data_dir = tmp_path_factory.mktemp("web-data")
-    port = free_port()
-    settings = Settings(data_dir=data_dir, web_port=port, rasa_port=free_port())
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="browser-test-web", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.05)
-    yield WebServer(f"http://127.0.0.1:{port}", data_dir)
-    server.should_exit = True
-    thread.join(timeout=30)
+    server = ServedApp(create_app(Settings(data_dir=data_dir, rasa_port=free_port())), "browser-test-web").start()
+    yield WebServer(server.base_url, data_dir)
+    server.stop()

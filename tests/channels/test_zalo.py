@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,19 +9,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from bot.channels import zalo
 from bot.channels.outbox import OutboxNotifier
 from bot.channels.records import Contact, OutboxMessage, ZaloToken
-from bot.channels.store import open_store, transaction
+from bot.channels.store import open_store
 from bot.settings import Settings
+from feedback.db import session_scope
 from tests.channels.conftest import wait_for
-from tests.conftest import free_port
 from tests.support import fake_zalo
 from tests.support.fake_zalo import FakeZalo
+from tests.support.served import ServedApp
 
 pytestmark = pytest.mark.integration
 
@@ -30,24 +29,11 @@ PROCEDURE = "1.001193"
 QUESTION = "dang ky khai sinh cho con"
 
 
-class ServedApp:
-    """A FastAPI app with the Zalo router, served by uvicorn on a free port in a thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        wait_for(lambda: self.server.started, 20, "the web app")
+class ZaloWebApp(ServedApp):
+    """A FastAPI app with the Zalo router, served on loopback; posts webhook events to it."""
 
     def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        return httpx.post(f"http://127.0.0.1:{self.port}/zalo/webhook", content=body,
-                          headers=headers, timeout=30)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+        return httpx.post(f"{self.base_url}/zalo/webhook", content=body, headers=headers, timeout=30)
 
 
 @pytest.fixture
@@ -60,7 +46,7 @@ def fake() -> Iterator[FakeZalo]:
 @pytest.fixture
 def zalo_app(running_system, fake, tmp_path, monkeypatch):
     """Factory: the web app with the Zalo router, Rasa at ``rasa_port``."""
-    served: list[ServedApp] = []
+    served: list[ZaloWebApp] = []
     for key, value in {
         "ZALO_OA_ID": fake_zalo.OA_ID, "ZALO_APP_ID": fake_zalo.APP_ID,
         "ZALO_OA_SECRET_KEY": fake_zalo.OA_SECRET_KEY, "ZALO_APP_SECRET": fake_zalo.APP_SECRET,
@@ -70,14 +56,14 @@ def zalo_app(running_system, fake, tmp_path, monkeypatch):
     }.items():
         monkeypatch.setenv(key, value)
 
-    def start(rasa_port: int | None = None) -> ServedApp:
+    def start(rasa_port: int | None = None) -> ZaloWebApp:
         settings = Settings(host="127.0.0.1", rasa_port=rasa_port or running_system.rasa_port,
                             data_dir=tmp_path / "var")
         app = FastAPI()
         router = zalo.router_from_env(settings)
         assert router is not None
         app.include_router(router)
-        served.append(ServedApp(app))
+        served.append(ZaloWebApp(app, "web app with Zalo").start())
         return served[-1]
 
     yield start
@@ -171,7 +157,7 @@ def test_rasa_down_apology_then_answer(zalo_app, fake, rasa_proxy):
 def test_notice_outside_window_is_held_then_released(zalo_app, fake, tmp_path: Path):
     app = zalo_app()
     engine = open_store(tmp_path / "var")
-    with transaction(engine) as session:  # the citizen last wrote three days ago
+    with session_scope(engine) as session:  # the citizen last wrote three days ago
         session.add(Contact(channel="zalo", address="u108",
                             last_inbound_at=Contact().last_inbound_at - timedelta(days=3)))
     OutboxNotifier(engine, "zalo").send("u108", "Phản ánh PA-7K3Q9M đã có kết quả.")

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
 from pathlib import Path
 
-from knowledge.catalogue import load_shipped_catalogue
 from knowledge.procedure import Procedure
 from knowledge.retrieval.aliases import AliasRule, AliasRules
 from knowledge.retrieval.documents import build_document
 from nlu.lexicon import default_lexicon
-
-
-@pytest.fixture(scope="module")
-def procedures() -> list[Procedure]:
-    return load_shipped_catalogue()
 
 
 def _by_code(procedures: list[Procedure], code: str) -> Procedure:

@@ -8,27 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from knowledge.catalogue import load_shipped_catalogue
-from knowledge.procedure import Procedure
 from knowledge.retrieval import Retriever
 from knowledge.retrieval.evaluate import Question, evaluate, read_questions
 
 KEYS = {"n", "hit@1", "hit@5", "mrr@10", "p50_ms", "p95_ms"}
 DEV_SET = Path(__file__).resolve().parents[2] / "knowledge/data/eval/portal_questions_dev.jsonl"
-
-
-@pytest.fixture(scope="module")
-def procedures() -> list[Procedure]:
-    return load_shipped_catalogue()
-
-
-@pytest.fixture(scope="module")
-def lexical_retriever(
-    procedures: list[Procedure], tmp_path_factory: pytest.TempPathFactory
-) -> Retriever:
-    """Built once per test session, then loaded by the next module that needs it."""
-    index_dir = tmp_path_factory.getbasetemp() / "retrieval-index"
-    return Retriever.load_or_build(procedures, index_dir, model="none")
 
 
 def test_metrics_count_any_listed_code() -> None:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import replace
 from pathlib import Path
 
-from knowledge.catalogue import load_shipped_catalogue
 from knowledge.procedure import Procedure
 from knowledge.retrieval import Retriever
 from knowledge.retrieval.index import lexical_fingerprint, semantic_fingerprint
-
-
-@pytest.fixture(scope="module")
-def procedures() -> list[Procedure]:
-    return load_shipped_catalogue()
 
 
 def _subset(procedures: list[Procedure]) -> list[Procedure]:

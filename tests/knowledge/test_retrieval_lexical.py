@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.catalogue import load_shipped_catalogue
-from knowledge.procedure import Procedure
 from knowledge.retrieval import Retriever
 
 CCCD_REISSUE = {"1.014064", "1.000757", "2.001194"}
-
-
-@pytest.fixture(scope="module")
-def procedures() -> list[Procedure]:
-    return load_shipped_catalogue()
-
-
-@pytest.fixture(scope="module")
-def lexical_retriever(
-    procedures: list[Procedure], tmp_path_factory: pytest.TempPathFactory
-) -> Retriever:
-    """Built once per test session, then loaded by the next module that needs it."""
-    index_dir = tmp_path_factory.getbasetemp() / "retrieval-index"
-    return Retriever.load_or_build(procedures, index_dir, model="none")
 
 
 def test_lexical_mode_needs_no_model(lexical_retriever: Retriever) -> None:

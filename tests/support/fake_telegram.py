@@ -14,11 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.conftest import free_port
+from tests.support.served import ServedApp
 
 BOT_ID = 777000111
 PHOTO_BYTES = b"\xff\xd8\xff\xe0" + b"fake-jpeg" * 100
@@ -37,7 +36,6 @@ class FakeTelegram:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        self.port = free_port()
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.offset = 0
@@ -46,26 +44,18 @@ class FakeTelegram:
         self._lock = threading.Lock()
         self._next_update = 1000
         self._next_message = 1
-        self._server = uvicorn.Server(uvicorn.Config(self._app(), host="127.0.0.1", port=self.port,
-                                                     log_level="warning", access_log=False))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._served = ServedApp(self._app(), "fake Telegram")
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._served.base_url
 
     def start(self) -> FakeTelegram:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Telegram did not start")
-            time.sleep(0.05)
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()
 
     # ---- what tests call ------------------------------------------------------------------------
 

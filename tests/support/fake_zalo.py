@@ -14,11 +14,10 @@ import threading
 import time
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tests.conftest import free_port
+from tests.support.served import ServedApp
 
 APP_ID = "4310000000000000001"
 OA_ID = "2990000000000000002"
@@ -28,33 +27,24 @@ APP_SECRET = "app-secret-for-tests"
 
 class FakeZalo:
     def __init__(self) -> None:
-        self.port = free_port()
         self.access_token = "access-0"
         self.refresh_token = "refresh-0"
         self.sent: list[dict[str, Any]] = []
         self.refreshes = 0
         self.too_many = 0  # answer this many sends with HTTP 429
         self._lock = threading.Lock()
-        self._server = uvicorn.Server(uvicorn.Config(self._app(), host="127.0.0.1", port=self.port,
-                                                     log_level="warning", access_log=False))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._served = ServedApp(self._app(), "fake Zalo")
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._served.base_url
 
     def start(self) -> FakeZalo:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Zalo did not start")
-            time.sleep(0.05)
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()
 
     def expire_access_token(self) -> None:
         with self._lock:
