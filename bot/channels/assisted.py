@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.channels.records import AssistedSession, utcnow
-from bot.channels.store import transaction
 from bot.rasa_client import BotMessage
+from feedback.db import session_scope
 from feedback import codes as tracking
 
 SENDER_PREFIX = "assisted-"
@@ -58,7 +58,7 @@ def active(session: Session, channel: str, address: str) -> AssistedSession | No
 
 def start(engine: Engine, channel: str, address: str, helper: Helper, citizen_label: str) -> AssistedSession:
     """Open a session; an earlier one left open in this chat is closed first."""
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         previous = active(session, channel, address)
         if previous is not None:
             previous.ended_at = utcnow()
@@ -74,7 +74,7 @@ def start(engine: Engine, channel: str, address: str, helper: Helper, citizen_la
 
 def finish(engine: Engine, channel: str, address: str) -> AssistedSession | None:
     """Close the open session and return it (None when none was open)."""
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         record = active(session, channel, address)
         if record is not None:
             record.ended_at = utcnow()

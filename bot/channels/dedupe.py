@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.channels.records import SeenEvent, utcnow
-from bot.channels.store import transaction
+from feedback.db import session_scope
 
 KEEP_DAYS = 7
 
@@ -30,6 +30,6 @@ def claim(session: Session, channel: str, key: str) -> bool:
 def forget_old(engine: Engine, keep_days: int = KEEP_DAYS) -> int:
     """Drop event ids older than any platform re-delivers (Telegram keeps updates 24 hours)."""
     cutoff = utcnow() - timedelta(days=keep_days)
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         result = session.exec(delete(SeenEvent).where(SeenEvent.seen_at < cutoff))  # type: ignore[call-overload]
         return result.rowcount

@@ -22,8 +22,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.channels.ratelimit import SendLimiter
 from bot.channels.records import OutboxMessage, utcnow
-from bot.channels.store import transaction
 from bot.rasa_client import BotMessage
+from feedback.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class Dispatcher:
         self._record(row, outcome)
 
     def _record(self, row: OutboxMessage, outcome: _Outcome) -> None:
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             stored = session.get(OutboxMessage, row.id)
             assert stored is not None
             stored.attempts += 1
@@ -242,5 +242,5 @@ class OutboxNotifier:
         self.fallbacks = tuple(fallbacks)
 
     def send(self, address: str, message: str) -> None:
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             queue(session, self.channel, address, [BotMessage(text=message)], "notice", self.fallbacks)

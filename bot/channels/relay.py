@@ -25,9 +25,9 @@ from bot.channels import assisted, dedupe, texts
 from bot.channels.outbox import queue, release_held
 from bot.channels.ratelimit import InboundLimiter, Verdict
 from bot.channels.records import Contact, InboxMessage, utcnow
-from bot.channels.store import transaction
 from bot.handover.desk import HandoverDesk
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from feedback.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Relay:
     def accept(self, inbound: Inbound) -> Intake:
         """Store the message for Rasa, or answer why not; committed before this returns."""
         text = inbound.text.strip()
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             if not dedupe.claim(session, inbound.channel, inbound.event_key):
                 return Intake.DUPLICATE
             _touch(session, inbound.channel, inbound.address)
@@ -105,7 +105,7 @@ class Relay:
 
     def answer(self, channel: str, address: str, event_key: str, messages: Iterable[BotMessage]) -> bool:
         """Answer an event ourselves (commands, unsupported content); False for a duplicate."""
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             if not dedupe.claim(session, channel, event_key):
                 return False
             _touch(session, channel, address)
@@ -180,7 +180,7 @@ class Relay:
             return
         for channel in self._channels():
             for request, pending in self.desk.undelivered(channel):
-                with transaction(self.engine) as session:
+                with session_scope(self.engine) as session:
                     queue(session, channel, request.address or "", [
                         BotMessage(text=f"{m.author}: {m.text}" if m.sender == "officer" and m.author else m.text)
                         for m in pending
@@ -208,7 +208,7 @@ class Relay:
         except RasaUnavailable as error:
             self._postpone(row, str(error))
             return False
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             stored = session.get(InboxMessage, row.id)
             assert stored is not None
             queue(session, row.channel, row.address, replies)
@@ -220,7 +220,7 @@ class Relay:
         return True
 
     def _forwarded_to_officer(self, row: InboxMessage) -> bool:
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             stored = session.get(InboxMessage, row.id)
             assert stored is not None
             queue(session, row.channel, row.address, [BotMessage(text=texts.FORWARDED_TO_OFFICER)])
@@ -231,12 +231,12 @@ class Relay:
         return True
 
     def _say(self, row: InboxMessage, text: str) -> None:
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             queue(session, row.channel, row.address, [BotMessage(text=text)])
         self.wake_outbox()
 
     def _postpone(self, row: InboxMessage, reason: str) -> None:
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             stored = session.get(InboxMessage, row.id)
             assert stored is not None
             stored.attempts += 1

@@ -1,17 +1,16 @@
 """The channels database (``var/channels.db``), shared by the Telegram process and the web process.
 
 SQLite in WAL mode with a busy timeout, so both processes can write; the schema is created on open.
+Writes go through ``feedback.db.session_scope`` (commit on success, roll back on error).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
 
 from bot.channels.records import TABLES
 
@@ -35,15 +34,3 @@ def open_store(data_dir: Path) -> Engine:
     event.listen(engine, "connect", _pragmas)
     SQLModel.metadata.create_all(engine, tables=TABLES)
     return engine
-
-
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session committed on success, rolled back on error: the unit of "persist, then ack"."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise

@@ -16,8 +16,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from bot.channels.outbox import PermanentFailure, RetryLater
 from bot.channels.records import ButtonPayload, utcnow
-from bot.channels.store import transaction
 from bot.rasa_client import BotMessage
+from feedback.db import session_scope
 
 CALLBACK_PREFIX = "b:"
 
@@ -25,7 +25,7 @@ CALLBACK_PREFIX = "b:"
 def button_key(engine: Engine, payload: str) -> str:
     """The callback_data for a payload (idempotent: one key per payload)."""
     key = hashlib.sha256(payload.encode()).hexdigest()[:24]
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         statement = insert(ButtonPayload).values(key=key, payload=payload, created_at=utcnow())
         session.exec(statement.on_conflict_do_nothing())  # type: ignore[call-overload]
     return CALLBACK_PREFIX + key
@@ -35,7 +35,7 @@ def button_payload(engine: Engine, callback_data: str) -> str | None:
     """The payload behind a callback_data, or None for an unknown or forged one."""
     if not callback_data.startswith(CALLBACK_PREFIX):
         return None
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         row = session.get(ButtonPayload, callback_data.removeprefix(CALLBACK_PREFIX))
         return row.payload if row else None
 

@@ -20,9 +20,9 @@ from sqlmodel import Session
 from bot.channels.outbox import OutsideWindow, RetryLater
 from bot.channels.records import ZaloToken, utcnow
 from bot.channels.relay import last_inbound
-from bot.channels.store import transaction
 from bot.channels.zalo_config import ZaloConfig
 from bot.rasa_client import BotMessage
+from feedback.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ZaloTokens:
     def _seed(self) -> None:
         """Start from the env tokens the first time, or when the operator put new ones there."""
         digest = hashlib.sha256(self.config.refresh_token.get_secret_value().encode()).hexdigest()
-        with transaction(self.engine) as session:
+        with session_scope(self.engine) as session:
             row = session.get(ZaloToken, 1)
             if row is None or row.seed_digest != digest:
                 row = row or ZaloToken(access_token="", refresh_token="", expires_at=utcnow())
@@ -84,7 +84,7 @@ class ZaloTokens:
             data = _json(response)
             if not data.get("access_token") or not data.get("refresh_token"):
                 raise ZaloApiError(f"token refresh refused: {data.get('error_name') or data.get('error')}")
-            with transaction(self.engine) as session:
+            with session_scope(self.engine) as session:
                 stored = session.get(ZaloToken, 1)
                 assert stored is not None
                 stored.access_token = data["access_token"]

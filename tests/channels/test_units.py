@@ -15,10 +15,11 @@ from bot.channels.logsafe import RedactingFormatter
 from bot.channels.outbox import Dispatcher, OutboxNotifier, RetryLater, fit, queue, split_text
 from bot.channels.ratelimit import InboundLimiter, SendLimiter, Verdict
 from bot.channels.records import AssistedSession, OutboxMessage
-from bot.channels.store import open_store, transaction
+from bot.channels.store import open_store
 from bot.channels.zalo import verify
 from bot.channels.zalo_config import ZaloConfig
 from bot.rasa_client import BotMessage, Button
+from feedback.db import session_scope
 from tests.support import fake_zalo
 from tests.support.fake_zalo import FakeZalo
 
@@ -82,7 +83,7 @@ def test_zalo_signature_matches_the_platform_scheme():
 
 def test_dedupe_claims_once(tmp_path):
     engine = open_store(tmp_path)
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         assert dedupe.claim(session, "telegram", "u1")
         assert not dedupe.claim(session, "telegram", "u1")
         assert dedupe.claim(session, "zalo", "u1")
@@ -95,7 +96,7 @@ def test_assisted_records_codes_from_replies(tmp_path):
     record = assisted.start(engine, "telegram", "12", helpers["12"], "ông Tòng")
     sender, metadata = assisted.conversation(record)
     assert metadata["assisted"]["helper_name"] == "Nguyễn Văn A"
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         assisted.note_replies(session, sender, [
             BotMessage(text="Thủ tục 1.001193 Đăng ký khai sinh\nLệ phí: miễn"),
             BotMessage(text="Đã nhận phản ánh, mã PA-ABCDEF"),  # check character wrong: ignored
@@ -136,7 +137,7 @@ class RecordingPlatform:
 
 async def test_dispatcher_keeps_order_per_address_and_retries(tmp_path):
     engine = open_store(tmp_path)
-    with transaction(engine) as session:
+    with session_scope(engine) as session:
         for i in range(3):
             queue(session, "telegram", "a", [BotMessage(text=f"a{i}")])
             queue(session, "telegram", "b", [BotMessage(text=f"b{i}")])
