@@ -67,10 +67,11 @@ class Relay:
 
     def __init__(self, engine: Engine, rasa: RasaClient, wake_outbox: Callable[[], None],
                  limits: IntakeLimits | None = None, poll_s: float = 1.0,
-                 desk: HandoverDesk | None = None) -> None:
+                 desk: HandoverDesk | None = None, channel: str = "") -> None:
         self.engine = engine
         self.rasa = rasa
         self.desk = desk  # live help: while a person answers, messages go to them, not to Rasa
+        self.channel = channel  # the platform this relay serves: officers' answers for it go out here
         self.wake_outbox = wake_outbox
         self.limits = limits or IntakeLimits()
         self.limiter = InboundLimiter(self.limits.max_per_minute, 60.0)
@@ -178,19 +179,14 @@ class Relay:
         """Queue what officers wrote in the live-help console for this channel's citizens."""
         if self.desk is None:
             return
-        for channel in self._channels():
-            for request, pending in self.desk.undelivered(channel):
-                with session_scope(self.engine) as session:
-                    queue(session, channel, request.address or "", [
-                        BotMessage(text=f"{m.author}: {m.text}" if m.sender == "officer" and m.author else m.text)
-                        for m in pending
-                    ])  # fmt: skip
-                self.desk.mark_delivered(request.id, pending[-1].id)
-                self.wake_outbox()
-
-    def _channels(self) -> set[str]:
-        with Session(self.engine) as session:
-            return set(session.exec(select(Contact.channel).distinct()).all())
+        for request, pending in self.desk.undelivered(self.channel):
+            with session_scope(self.engine) as session:
+                queue(session, self.channel, request.address or "", [
+                    BotMessage(text=f"{m.author}: {m.text}" if m.sender == "officer" and m.author else m.text)
+                    for m in pending
+                ])  # fmt: skip
+            self.desk.mark_delivered(request.id, pending[-1].id)
+            self.wake_outbox()
 
     async def _answer(self, row: InboxMessage) -> bool:
         if self.desk is not None and self.desk.citizen_says(row.sender, row.text) is not None:

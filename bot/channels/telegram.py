@@ -72,7 +72,7 @@ class TelegramChannel:
         self.sender = TelegramSender(self.application.bot, engine)
         self.dispatcher = Dispatcher(engine, self.sender, SendLimiter(per_chat_s=1.0, global_per_s=30))
         self.relay = Relay(engine, self.rasa, self.dispatcher.wake, IntakeLimits(),
-                           desk=HandoverDesk(settings.handover_db_url))
+                           desk=HandoverDesk(settings.handover_db_url), channel=CHANNEL)
 
     def _build(self) -> Application:
         builder = (

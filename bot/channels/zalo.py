@@ -73,7 +73,7 @@ class ZaloChannel:
         self.dispatcher = Dispatcher(self.engine, ZaloSender(config, self.engine, self.client),
                                      SendLimiter(per_chat_s=1.0, global_per_s=20))
         self.relay = Relay(self.engine, self.rasa, self.dispatcher.wake, IntakeLimits(),
-                           desk=HandoverDesk(settings.handover_db_url))
+                           desk=HandoverDesk(settings.handover_db_url), channel=CHANNEL)
 
     async def aclose(self) -> None:
         await self.client.aclose()

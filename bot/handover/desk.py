@@ -190,24 +190,24 @@ class HandoverDesk:
         return [_message(r) for r in rows]
 
     def undelivered(self, channel: str) -> list[tuple[Request, list[Message]]]:
-        """For a push channel: officer and system messages not yet handed to it, per request."""
+        """For a push channel: officer and system messages not yet handed to it, per request.
+        One indexed query per relay round; the requests are read only when something is pending."""
         with self.engine.connect() as db:
-            open_ids = db.execute(
-                select(requests.c.id).where(requests.c.channel == channel, requests.c.address.is_not(None))
-            ).scalars().all()
-        out = []
-        for request_id in open_ids:
-            request = self.get(request_id)
-            pending = [m for m in self.pending_for(request.conversation_id) if m.request_id == request_id]
-            delivered = self._delivered_id(request_id)
-            pending = [m for m in pending if m.id > delivered]
-            if pending:
-                out.append((request, pending))
-        return out
-
-    def _delivered_id(self, request_id: int) -> int:
-        with self.engine.connect() as db:
-            return db.execute(select(requests.c.delivered_id).where(requests.c.id == request_id)).scalar_one()
+            rows = db.execute(
+                select(messages)
+                .join(requests, requests.c.id == messages.c.request_id)
+                .where(
+                    requests.c.channel == channel,
+                    requests.c.address.is_not(None),
+                    messages.c.id > requests.c.delivered_id,
+                    messages.c.sender != "citizen",
+                )
+                .order_by(messages.c.id)
+            ).all()
+        pending: dict[int, list[Message]] = {}
+        for row in rows:
+            pending.setdefault(row.request_id, []).append(_message(row))
+        return [(self.get(request_id), batch) for request_id, batch in pending.items()]
 
     def mark_delivered(self, request_id: int, message_id: int) -> None:
         with self.engine.begin() as db:

@@ -41,6 +41,22 @@ def test_claim_answer_and_hand_back(desk: HandoverDesk) -> None:
     assert [m.sender for m in desk.transcript(request.id)] == ["citizen", "system", "officer", "system"]
 
 
+def test_push_channels_get_each_officer_message_once(desk: HandoverDesk) -> None:
+    on_telegram = desk.open("telegram-42", "telegram", address="42")
+    desk.open("web-abc", "web")  # web chat polls instead: never pushed
+    desk.claim(on_telegram.id, "Chị Lan")
+    desk.citizen_says("telegram-42", "Cho tôi hỏi")  # the citizen's own words are not sent back
+    desk.reply(on_telegram.id, "Chị Lan", "Bạn mang giấy chứng sinh nhé.")
+    [(request, pending)] = desk.undelivered("telegram")
+    assert request.address == "42" and [m.sender for m in pending] == ["system", "officer"]
+    assert desk.undelivered("web") == []
+    desk.mark_delivered(request.id, pending[-1].id)
+    assert desk.undelivered("telegram") == []
+    desk.release(request.id, "Chị Lan")
+    [(_, after_release)] = desk.undelivered("telegram")
+    assert "Trợ lý Một Cửa tiếp tục" in after_release[0].text
+
+
 def _login(client: TestClient, username: str, password: str) -> None:
     page = client.get("/can-bo/dang-nhap").text
     token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
