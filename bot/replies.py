@@ -7,7 +7,7 @@ the official page instead of guessing.
 from __future__ import annotations
 
 from knowledge.catalogue.overlay import ProvincialOverlay
-from knowledge.procedure import Channel, ChannelKind, Level, Paper, Procedure
+from knowledge.procedure import Channel, ChannelKind, Level, Paper, Procedure, TimeLimitKind
 
 MAX_PAPERS_SHOWN = 4
 CHANNEL_NAMES = {
@@ -106,10 +106,11 @@ def procedure_card(procedure: Procedure, overlay: ProvincialOverlay | None = Non
 
 def _terms(channel: Channel) -> str:
     parts = []
-    if channel.time_limit is not None:
-        limit = channel.time_limit
-        unitless = limit.value is not None and not limit.unit
-        parts.append(f"thời hạn {limit}" + (" (danh mục không ghi đơn vị)" if unitless else ""))
+    limit = channel.time_limit
+    if limit is not None and limit.kind is TimeLimitKind.DURATION:
+        parts.append(f"thời hạn {limit}" + ("" if limit.unit else " (danh mục không ghi đơn vị)"))
+    elif limit is not None:  # "không quy định thời hạn", "thời hạn tuỳ trường hợp (…)", a rule
+        parts.append(_shorten(str(limit), 200))
     if channel.fee is not None:
         parts.append(f"lệ phí {_shorten(str(channel.fee), 120) or 'chưa ghi rõ'}")
     return " — ".join(parts) or "danh mục chưa ghi thời hạn, lệ phí"

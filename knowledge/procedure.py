@@ -38,19 +38,59 @@ class Level(StrEnum):
     OTHER = "khac"  # anything else the source names
 
 
-@dataclass(frozen=True)
-class TimeLimit:
-    """Processing time (thời hạn giải quyết), e.g. 3 ngày làm việc."""
+class TimeLimitKind(StrEnum):
+    """What the time limit cell (or, when it is empty, the channel's note) says, once classified."""
 
-    value: float | None
-    unit: str | None  # "ngày", "ngày làm việc", "giờ", "tháng"…
-    text: str
+    DURATION = "duration"  # one figure: "7 Ngày làm việc", or a bare "1" with no unit
+    NOT_SET = "not_set"  # "Không quy định": the law sets no time limit
+    BY_CASE = "by_case"  # one figure per case (cấp mới / cấp lại), one of them applies
+    BY_STAGE = "by_stage"  # one figure per stage (tiếp nhận, thẩm định…), one after another
+    DEADLINE = "deadline"  # a deadline in words: "Chậm nhất là ngay trước khi tàu rời cảng"
+    RULE = "rule"  # other words, quoted as they are: "Không phải trả kết quả cho người nộp thuế"
+
+
+def _figure(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass(frozen=True)
+class CaseTime:
+    """The time of one case or stage, as the note states it: label, then value and unit."""
+
+    label: str  # "cấp mới", "thẩm định hồ sơ"; "" for "02 ngày làm việc và 45 ngày"
+    value: float | None  # None: the note sets no limit for this stage ("Không quy định")
+    unit: str | None
 
     def __str__(self) -> str:
+        time = "không quy định" if self.value is None else f"{_figure(self.value)} {self.unit}"
+        return f"{self.label} {time}" if self.label else time
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """Processing time (thời hạn giải quyết), e.g. 3 ngày làm việc; ``text`` is the source's."""
+
+    kind: TimeLimitKind
+    text: str
+    value: float | None = None  # DURATION only
+    unit: str | None = None  # "ngày", "ngày làm việc", "giờ", "tháng"…; None if the source has none
+    cases: tuple[CaseTime, ...] = ()  # BY_CASE / BY_STAGE only
+
+    def __str__(self) -> str:
+        """A figure alone ("7 ngày làm việc"); any other kind as a clause naming the time limit."""
+        if self.kind is TimeLimitKind.NOT_SET:
+            return "không quy định thời hạn"
+        if self.kind is TimeLimitKind.BY_CASE:
+            return f"thời hạn tuỳ trường hợp ({'; '.join(map(str, self.cases))})"
+        if self.kind is TimeLimitKind.BY_STAGE:
+            if not any(case.label for case in self.cases):
+                return "thời hạn " + " và ".join(map(str, self.cases))
+            return f"thời hạn theo từng bước ({'; '.join(map(str, self.cases))})"
+        if self.kind is not TimeLimitKind.DURATION:
+            return f"thời hạn: «{self.text}»"
         if self.value is None or not self.unit:
             return self.text
-        number = int(self.value) if float(self.value).is_integer() else self.value
-        return f"{number} {self.unit}"
+        return f"{_figure(self.value)} {self.unit}"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from functools import lru_cache
 
 from bot.handover.desk import HandoverDesk
@@ -40,5 +41,8 @@ def handover_desk() -> HandoverDesk:
 
 
 # Build the catalogue and index while the action server starts, not on a citizen's first message:
-# `motcua up` waits for the server's health check, so nobody talks to a half-loaded bot.
-procedure_guide()
+# `motcua up` waits for the server's health check, so nobody talks to a half-loaded bot. rasa-sdk
+# imports this package twice: in its main process, which only supervises, and again in the Sanic
+# worker it spawns, which serves every request. Only the worker needs the index in memory.
+if multiprocessing.parent_process() is not None:
+    procedure_guide()

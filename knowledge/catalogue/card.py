@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.procedure import ChannelKind, Level, Paper, Procedure
+from knowledge.procedure import ChannelKind, Level, Paper, Procedure, TimeLimit, TimeLimitKind
 
 CHANNEL_NAMES = {
     ChannelKind.ONLINE: "Trực tuyến",
@@ -17,6 +17,15 @@ def _count(paper: Paper) -> str:
     parts = [f"{n} {kind}" for n, kind in ((paper.originals, "bản chính"), (paper.copies, "bản sao"))
              if n]
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def _time(limit: TimeLimit | None) -> str:
+    """A figure reads "thời hạn 7 ngày làm việc"; other kinds already say they are a time limit."""
+    if limit is None:
+        return "không ghi thời hạn"
+    if limit.kind is not TimeLimitKind.DURATION:
+        return str(limit)
+    return f"thời hạn {limit}" + ("" if limit.unit else " (nguồn không ghi đơn vị)")
 
 
 def render_card(procedure: Procedure) -> str:
@@ -37,11 +46,9 @@ def render_card(procedure: Procedure) -> str:
     if p.channels:
         lines.append("Cách nộp hồ sơ:")
         for channel in p.channels:
-            time = str(channel.time_limit) if channel.time_limit else "không ghi thời hạn"
-            if channel.time_limit and channel.time_limit.value is not None and not channel.time_limit.unit:
-                time += " (nguồn không ghi đơn vị)"
             fee = str(channel.fee) if channel.fee and str(channel.fee) else "không ghi phí, lệ phí"
-            lines.append(f"  • {CHANNEL_NAMES[channel.kind]}: thời hạn {time}; phí, lệ phí: {fee}")
+            lines.append(f"  • {CHANNEL_NAMES[channel.kind]}: {_time(channel.time_limit)}; "
+                         f"phí, lệ phí: {fee}")
     if p.papers:
         lines.append("Thành phần hồ sơ:")
         group = None

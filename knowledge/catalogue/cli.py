@@ -12,7 +12,13 @@ from rich.table import Table
 from bot.settings import get_settings
 from knowledge.catalogue import CatalogueStore, load_shipped_catalogue
 from knowledge.catalogue.card import render_card
-from knowledge.catalogue.report import coverage, summary
+from knowledge.catalogue.report import (
+    COUNTED_TIME_KINDS,
+    TIME_KIND_LABELS,
+    coverage,
+    summary,
+    time_kinds,
+)
 
 catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính: nhập, xem, báo cáo.")
 console = Console()
@@ -60,6 +66,13 @@ def report_command(as_json: bool = typer.Option(False, "--json", help="Một đ�
     for m in measures:
         table.add_row(m.label, str(m.parsed), str(m.eligible), f"{m.share:.1%}")
     console.print(table)
+    kinds = Table(title="Thời hạn giải quyết theo loại (số hình thức nộp)")
+    for column in ("Loại", "Số hình thức nộp", "Tính là đã phân tích"):
+        kinds.add_column(column)
+    labels = {**TIME_KIND_LABELS, "none": "nguồn không ghi gì"}
+    for kind, count in time_kinds(procedures).items():
+        kinds.add_row(labels[kind], str(count), "có" if kind in COUNTED_TIME_KINDS else "không")
+    console.print(kinds)
     for m in measures:
         if m.missing:
             console.print(f"[bold]{m.label}[/bold] — chưa phân tích được ({len(m.missing)}):")

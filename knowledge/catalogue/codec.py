@@ -7,7 +7,9 @@ import hashlib
 import json
 from typing import Any
 
+from knowledge.catalogue.parse_time import parse_time_limit
 from knowledge.procedure import (
+    CaseTime,
     Channel,
     ChannelKind,
     Fee,
@@ -16,6 +18,7 @@ from knowledge.procedure import (
     Paper,
     Procedure,
     TimeLimit,
+    TimeLimitKind,
 )
 
 
@@ -30,11 +33,22 @@ def content_hash(procedure: Procedure) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _time_limit(data: dict[str, Any]) -> TimeLimit | None:
+    """Rows stored before time limits had a kind hold only value, unit and text: a figure is a
+    duration, and words (the only other thing stored then) are classified again."""
+    if "kind" not in data:
+        if data["value"] is None:
+            return parse_time_limit(data["text"])
+        return TimeLimit(TimeLimitKind.DURATION, data["text"], data["value"], data["unit"])
+    cases = tuple(CaseTime(**case) for case in data.get("cases", ()))
+    return TimeLimit(TimeLimitKind(data["kind"]), data["text"], data["value"], data["unit"], cases)
+
+
 def _channel(data: dict[str, Any]) -> Channel:
     time_limit, fee = data.get("time_limit"), data.get("fee")
     return Channel(
         kind=ChannelKind(data["kind"]),
-        time_limit=TimeLimit(**time_limit) if time_limit else None,
+        time_limit=_time_limit(time_limit) if time_limit else None,
         fee=Fee(FeeKind(fee["kind"]), fee["amount_vnd"], fee["text"]) if fee else None,
         description=data.get("description", ""),
     )

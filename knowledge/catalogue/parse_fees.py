@@ -1,8 +1,10 @@
 """Fees (phí, lệ phí): a VND figure, free, or a rule ("depends") — never a guessed figure.
 
 The portal writes some figures in thousands of đồng ("20 VNĐ" with a note "20.000 vnđ/tờ khai");
-such a figure is scaled only when the note itself states the full amount. Figures in other
-currencies are rules for the bot to quote, not VND amounts.
+such a figure is scaled only when the note itself states the full amount. A small figure whose note
+instead cites a tariff ("áp dụng mức phí 25.000 đồng/hồ sơ … theo Thông tư số 64/2025/TT-BTC") or
+writes the same figure in USD depends on that rule; with no such note it stays unknown. Figures in
+other currencies are rules for the bot to quote, not VND amounts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ AMOUNT = r"\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?"
 VND = r"Việt Nam Đồng|VNĐ|VND|Đồng|đồng|đ"
 FIGURE = re.compile(rf"^(?P<amount>{AMOUNT})\s*(?P<currency>{VND}|USD|usd)?$")
 NOTE_FIGURE = re.compile(rf"(?P<amount>{AMOUNT})\s*(?:{VND})\b", re.IGNORECASE)
+NOTE_USD = re.compile(rf"(?P<amount>{AMOUNT})\s*USD\b", re.IGNORECASE)
 LABEL = re.compile(r"^\s*(?:Lệ phí|Phí)\s*:\s*", re.IGNORECASE)
 FREE_WORDS = re.compile(r"^(?:miễn phí|không|o|0)(?:\s*đồng)?$", re.IGNORECASE)
 # A note that waives the fee, or that says there is none.
@@ -98,4 +101,7 @@ def parse_fee(cell: str, description: str = "") -> Fee:
     scaled = _scaled(value, note)
     if scaled is not None:
         return Fee(FeeKind.AMOUNT, scaled, text)
+    in_usd = value in {amount_value(m["amount"]) for m in NOTE_USD.finditer(note)}
+    if in_usd or RULE.search(note):
+        return Fee(FeeKind.DEPENDS, None, text)
     return Fee(FeeKind.UNKNOWN, None, text)

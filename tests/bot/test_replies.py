@@ -29,6 +29,14 @@ def test_channels_sharing_terms_share_one_line(catalogue) -> None:
     assert "Trực tuyến, Qua bưu chính, Trực tiếp" in text and "Miễn phí" in text
 
 
+def test_time_limits_that_are_not_one_figure_say_so(catalogue) -> None:
+    assert "không quy định thời hạn — lệ phí Miễn phí" in fee_and_time_text(catalogue["1.008312"])
+    assert ("thời hạn tuỳ trường hợp (cấp mới 28 ngày làm việc; cấp lại 2 ngày làm việc)"
+            in fee_and_time_text(catalogue["1.003361"]))
+    assert ("thời hạn: «Chậm nhất là ngay trước khi tàu rời cảng»"
+            in fee_and_time_text(catalogue["1.013577"]))
+
+
 def test_papers_everyone_needs_come_before_conditional_ones(catalogue) -> None:
     ordered = [p.name.lower() for p in essential_first(catalogue["1.001193"].papers)]
     birth_certificate = next(i for i, n in enumerate(ordered) if "giấy chứng sinh;" in n)

@@ -50,6 +50,28 @@ def test_small_figure_without_confirmation_is_not_guessed(catalogue):
         assert channel.fee.text == "200 VNĐ"
 
 
+def test_small_figure_with_a_tariff_note_depends_on_it(catalogue):
+    # "50 VNĐ((áp dụng mức phí 25.000 đồng/hồ sơ kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 theo
+    # Thông tư số 64/2025/TT-BTC))": neither 50 nor 50.000 đồng is the fee today
+    fee = catalogue["1.002010"].channel(ONLINE).fee
+    assert (fee.kind, fee.amount_vnd) == (FeeKind.DEPENDS, None)
+    assert "Thông tư số 64/2025/TT-BTC" in fee.text
+    # "25 VNĐ(- Lệ phí đăng ký doanh nghiệp: Bằng 50% mức thu lệ phí quy định tại điểm 1 Biểu phí …"
+    assert catalogue["2.002011"].channel(IN_PERSON).fee.kind is FeeKind.DEPENDS
+
+
+def test_small_figure_that_the_note_writes_in_usd_depends(catalogue):
+    # "155 VNĐ(Thẻ tạm trú có thời hạn từ trên 02 năm đến 05 năm: 155 USD/thẻ.)"
+    fee = catalogue["1.003358"].channel(IN_PERSON).fee
+    assert (fee.kind, fee.amount_vnd) == (FeeKind.DEPENDS, None)
+    assert parse_fee("50 VNĐ(Phí hải quan 50USD/chuyến bay đến …)").kind is FeeKind.DEPENDS
+
+
+def test_small_figure_with_a_note_that_cites_no_rule_stays_unknown():
+    assert parse_fee("20 VNĐ(đối với 1 tờ khai)").kind is FeeKind.UNKNOWN
+    assert parse_fee("500 VNĐ(đối với phương tiện quá cảnh đường thuỷ)").kind is FeeKind.UNKNOWN
+
+
 def test_mixed_channels_of_one_procedure(catalogue):
     # online "1Miễn phí(Miễn lệ phí …)", post "1100 VNĐ(- Phí công bố …: 100.000 đồng/lần …)",
     # in person "1100,000 VNĐ(…)"

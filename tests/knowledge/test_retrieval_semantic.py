@@ -90,3 +90,32 @@ def test_hybrid_search(hybrid: Retriever, question: str, expected: set[str]) -> 
     assert hybrid.mode == "hybrid"
     assert expected & {h.code for h in result.hits}
     assert "cosine" in result.signals
+
+
+@needs_model
+def test_search_encodes_on_onnx_runtime_with_the_same_vectors() -> None:
+    from sentence_transformers import SentenceTransformer
+
+    from knowledge.retrieval.semantic import Encoder
+
+    encoder = Encoder(str(MODEL))
+    assert encoder.backend == "onnxruntime"
+    reference = SentenceTransformer(str(MODEL), device="cpu", local_files_only=True)
+    for kind, ours in (("query", encoder.queries(TEXTS)), ("passage", encoder.passages(TEXTS))):
+        theirs = reference.encode(TEXTS, prompt_name=kind, normalize_embeddings=True)
+        assert np.min(np.sum(ours * theirs, axis=1)) >= 0.9999
+
+
+def test_onnx_only_for_a_plain_folder_with_an_export(tmp_path: Path) -> None:
+    import json
+
+    from knowledge.retrieval.onnx_encoder import ONNX_FILE, OnnxEncoder
+
+    modules = [{"type": f"sentence_transformers.x.{kind}"} for kind in ("Transformer", "Pooling")]
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode": "mean"}))
+    (tmp_path / ONNX_FILE).parent.mkdir()
+    (tmp_path / ONNX_FILE).write_bytes(b"")
+    assert OnnxEncoder.for_folder(str(tmp_path)) is None  # no Normalize: not the shape we export
+    assert OnnxEncoder.for_folder(str(tmp_path / "missing")) is None

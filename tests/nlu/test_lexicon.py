@@ -24,6 +24,8 @@ def lexicon() -> Lexicon:
         ("chuyển hộ khẩu về quê", "thường trú"),
         ("rút BHXH một lần", "bảo hiểm xã hội"),
         ("đăng ký ĐKKD", "đăng ký kinh doanh"),
+        ("chồng tôi là người Nhật Bản", "nước ngoài"),
+        ("lay chong nguoi Han Quoc", "nước ngoài"),
     ],
 )
 def test_question_terms_are_expanded(lexicon: Lexicon, text: str, expected: str) -> None:
@@ -33,6 +35,9 @@ def test_question_terms_are_expanded(lexicon: Lexicon, text: str, expected: str)
 
 def test_diacritics_must_agree_or_be_absent(lexicon: Lexicon) -> None:
     assert lexicon.expansions("sơ đồ thửa đất") == []
+    # country names that are also everyday words stay out: mỹ phẩm, pháp luật, "lao dong"
+    for text in ("mỹ phẩm", "tư vấn pháp luật", "hợp đồng lao dong", "người anh trai"):
+        assert "nước ngoài" not in lexicon.expansions(text)
     assert occurs("sổ đỏ", "so do") and occurs("sổ đỏ", "sổ đỏ")
     assert not occurs("sổ đỏ", "sơ đồ")
     assert not occurs("sổ đỏ", "sổ đỏng")  # whole words only

@@ -1,0 +1,165 @@
+"""Time limits of real records that are not one figure: the kind, and the values read from the text."""
+
+from __future__ import annotations
+
+from knowledge.catalogue.card import render_card
+from knowledge.catalogue.codec import from_dict, to_dict
+from knowledge.catalogue.parse_time import parse_time_limit
+from knowledge.catalogue.report import _time_parsed, summary
+from knowledge.procedure import CaseTime, ChannelKind, TimeLimitKind
+
+ONLINE, IN_PERSON = ChannelKind.ONLINE, ChannelKind.IN_PERSON
+WORKING_DAYS = "ngày làm việc"
+
+
+def test_new_and_renewed_licence_by_case_from_the_note(catalogue):
+    # cell "Không có thông tin"; note "28 ngày làm việc (đối với trường hợp cấp mới), 02 ngày làm
+    # việc (đối với trường hợp cấp lại) kể từ ngày nhận được hồ sơ đầy đủ, hợp lệ theo quy định"
+    for channel in catalogue["1.003361"].channels:
+        limit = channel.time_limit
+        assert limit.kind is TimeLimitKind.BY_CASE and limit.value is None
+        assert limit.cases == (CaseTime("cấp mới", 28, WORKING_DAYS),
+                               CaseTime("cấp lại", 2, WORKING_DAYS))
+        assert limit.text == channel.description
+        assert str(limit) == ("thời hạn tuỳ trường hợp (cấp mới 28 ngày làm việc; "
+                              "cấp lại 2 ngày làm việc)")
+
+
+def test_cases_named_before_their_durations(catalogue):
+    # "Đối với trường hợp cấp Giấy xác nhận là 08 ngày làm việc kể từ …; trường hợp cấp lại Giấy
+    # xác nhận là 05 ngày làm việc kể từ …"
+    limit = catalogue["1.014834"].channel(ONLINE).time_limit
+    assert limit.kind is TimeLimitKind.BY_CASE
+    assert limit.cases == (CaseTime("cấp Giấy xác nhận", 8, WORKING_DAYS),
+                           CaseTime("cấp lại Giấy xác nhận", 5, WORKING_DAYS))
+
+
+def test_two_stages_without_names_kept_as_written(catalogue):
+    # "Thời hạn giải quyết: 02 ngày làm việc và 45 ngày.\nTại Bộ phận Một cửa …"
+    limit = catalogue["3.000540"].channel(IN_PERSON).time_limit
+    assert limit.kind is TimeLimitKind.BY_STAGE
+    assert limit.cases == (CaseTime("", 2, WORKING_DAYS), CaseTime("", 45, "ngày"))
+    assert limit.text == "Thời hạn giải quyết: 02 ngày làm việc và 45 ngày."
+    assert str(limit) == "thời hạn 2 ngày làm việc và 45 ngày"
+
+
+def test_lettered_stages(catalogue):
+    # "a) Thông báo Phương án …: 02 ngày làm việc kể từ …; b) Thẩm định hồ sơ và trình Chủ tịch
+    # Ủy ban nhân dân cấp xã xem xét, quyết định: 33 ngày làm việc."
+    limit = catalogue["1.003956"].channel(ONLINE).time_limit
+    assert limit.kind is TimeLimitKind.BY_STAGE
+    assert [(c.value, c.unit) for c in limit.cases] == [(2, WORKING_DAYS), (33, WORKING_DAYS)]
+    assert limit.cases[0].label == "Thông báo Phương án bảo vệ và khai thác nguồn lợi thủy sản"
+    assert limit.cases[1].label.startswith("Thẩm định hồ sơ và trình Chủ tịch")
+
+
+def test_mineral_licence_stages_leave_out_the_extension_in_brackets(catalogue):
+    # "- Thời hạn thẩm định hồ sơ: 70 ngày, kể từ … (trường hợp hồ sơ cần chỉnh sửa, bổ sung, …
+    # được tăng thêm 21 ngày làm việc);"
+    limit = catalogue["1.014261"].channels[0].time_limit
+    assert limit.kind is TimeLimitKind.BY_STAGE
+    assert limit.cases == (
+        CaseTime("tiếp nhận và kiểm tra hồ sơ", 3, WORKING_DAYS),
+        CaseTime("thẩm định hồ sơ", 70, "ngày"),
+        CaseTime("xem xét, quyết định", 5, WORKING_DAYS),
+        CaseTime("trả kết quả", 2, WORKING_DAYS),
+    )
+    assert limit.text.startswith("- Thời hạn tiếp nhận và kiểm tra hồ sơ: 03 ngày làm việc")
+
+
+def test_a_stage_without_a_limit_is_kept(catalogue):
+    # "- Thời hạn tiếp nhận, thẩm định hồ sơ: Không quy định.\n- Thời hạn xem xét, quyết định phê
+    # duyệt: 05 ngày làm việc, …\n- Thời hạn trả kết quả giải quyết: 02 ngày làm việc, …"
+    limits = [c.time_limit for c in catalogue["1.014278"].channels]
+    limit = next(t for t in limits if t.cases and t.cases[0].value is None)
+    assert limit.cases[0] == CaseTime("tiếp nhận, thẩm định hồ sơ", None, None)
+    assert [c.value for c in limit.cases[1:]] == [5, 2]
+
+
+def test_nested_or_unlabelled_notes_stay_unread(catalogue):
+    # 1.014257: four "+ Trường hợp …" headings, each over its own stages; 1.004498: "b) Đối với
+    # trường hợp …: - Thông báo …: 02 ngày …; - Thẩm định …: 33 ngày"; 1.004683: two stages of
+    # "08 ngày làm việc" with nothing naming them before.
+    for code in ("1.014257", "1.004498", "1.004683"):
+        assert all(c.time_limit is None for c in catalogue[code].channels), code
+
+
+def test_dates_and_thresholds_are_not_durations(catalogue):
+    # "Chậm nhất vào ngày 20 tháng đầu tiên hàng quý" is a date, not "20 tháng"
+    assert catalogue["1.000221"].channel(ONLINE).time_limit is None
+    # "lưu lại tại cảng quá 24 giờ … phải làm lại thủ tục" is not a time limit
+    assert catalogue["1.003934"].channel(ONLINE).time_limit is None
+
+
+def test_not_set_by_law_in_the_cell(catalogue):
+    # "Trực tuyếnKhông quy địnhMiễn phí…"
+    for channel in catalogue["1.008312"].channels:
+        limit = channel.time_limit
+        assert (limit.kind, limit.text, limit.value) == (TimeLimitKind.NOT_SET, "Không quy định", None)
+        assert str(limit) == "không quy định thời hạn"
+
+
+def test_not_set_stated_in_the_note_of_an_empty_cell(catalogue):
+    # cell "Không có thông tin"; note "Không quy định thời hạn giải quyết, phí, lệ phí"
+    limit = catalogue["6.003500"].channel(ONLINE).time_limit
+    assert (limit.kind, limit.text) == (TimeLimitKind.NOT_SET, "Không quy định thời hạn giải quyết")
+
+
+def test_words_that_state_no_limit_are_a_rule(catalogue):
+    limit = catalogue["1.007689"].channel(ONLINE).time_limit
+    assert limit.kind is TimeLimitKind.RULE and limit.value is None
+    assert limit.text == "Không phải trả kết quả cho người nộp thuế"
+    assert str(limit) == "thời hạn: «Không phải trả kết quả cho người nộp thuế»"
+    # "Thời hạn giải quyết: theo Quy chế làm việc của Chính phủ." in the note of an empty cell
+    rule = catalogue["5.002546"].channel(ONLINE).time_limit
+    assert (rule.kind, rule.text) == (TimeLimitKind.RULE, "theo Quy chế làm việc của Chính phủ")
+
+
+def test_deadline_in_words(catalogue):
+    limit = catalogue["1.013577"].channel(IN_PERSON).time_limit
+    assert (limit.kind, limit.text) == (TimeLimitKind.DEADLINE,
+                                        "Chậm nhất là ngay trước khi tàu rời cảng")
+
+
+def test_range_borrows_its_unit_from_the_note_and_stays_a_rule(catalogue):
+    # cell "10-25", note "10-25 ngày kể từ ngày nhận được hồ sơ hợp lệ."
+    limit = catalogue["1.013629"].channel(IN_PERSON).time_limit
+    assert (limit.kind, limit.text) == (TimeLimitKind.RULE, "10-25 ngày")
+
+
+def test_bare_number_and_empty_cells_keep_their_reading():
+    bare = parse_time_limit("1")
+    assert (bare.kind, bare.value, bare.unit) == (TimeLimitKind.DURATION, 1, None)
+    assert parse_time_limit("", "Tại Trung tâm phục vụ hành chính công cấp tỉnh, xã") is None
+    assert parse_time_limit("Không có thông tin", "15 ngày làm việc kể từ ngày nhận hồ sơ").value == 15
+    # the figure spelt out in brackets
+    assert parse_time_limit("", "Trong thời hạn 15 (mười lăm) ngày kể từ …").value == 15
+
+
+def test_report_counts_kinds_per_channel(catalogue):
+    figures = summary(catalogue.values())
+    kinds = [k for k in figures if k.startswith("channels_time_")]
+    assert sum(figures[k] for k in kinds) == figures["channels"]
+    assert figures["channels_time_by_case"] >= 9 and figures["channels_time_not_set"] >= 45
+    # a rule that states no limit is not counted as a parsed time limit
+    assert not _time_parsed(catalogue["1.007689"])
+    assert _time_parsed(catalogue["1.013577"]) and _time_parsed(catalogue["1.003361"])
+
+
+def test_codec_round_trip_and_rows_stored_before_kinds(catalogue):
+    procedure = catalogue["1.003361"]
+    assert from_dict(to_dict(procedure)) == procedure
+    old = to_dict(catalogue["1.008312"])
+    for channel in old["channels"]:
+        channel["time_limit"] = {"value": None, "unit": None, "text": "Không quy định"}
+    assert from_dict(old).channels[0].time_limit.kind is TimeLimitKind.NOT_SET
+    old["channels"][0]["time_limit"] = {"value": 7.0, "unit": WORKING_DAYS, "text": "7 Ngày làm việc"}
+    limit = from_dict(old).channels[0].time_limit
+    assert (limit.kind, limit.value, str(limit)) == (TimeLimitKind.DURATION, 7.0, "7 ngày làm việc")
+
+
+def test_card_says_what_kind_of_limit(catalogue):
+    card = render_card(catalogue["1.003361"])
+    assert ("Trực tuyến: thời hạn tuỳ trường hợp (cấp mới 28 ngày làm việc; cấp lại 2 ngày làm "
+            "việc); phí, lệ phí: Miễn phí") in card
+    assert "Trực tuyến: không quy định thời hạn; phí, lệ phí" in render_card(catalogue["1.008312"])
