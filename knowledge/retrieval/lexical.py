@@ -32,6 +32,11 @@ def terms(text: str, lexicon: Lexicon) -> list[str]:
     return unigrams + bigrams
 
 
+def content_syllables(query_terms: list[str]) -> frozenset[str]:
+    """The single syllables among ``terms`` (bigrams out): what name coverage and confidence use."""
+    return frozenset(t for t in query_terms if "_" not in t)
+
+
 class LexicalIndex:
     """A BM25 index whose rows follow the order of the documents it was built from."""
 
@@ -52,17 +57,17 @@ class LexicalIndex:
     def load(cls, folder: Path, lexicon: Lexicon) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0), lexicon)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for an (already expanded) query."""
-        return self._bm25.get_scores(terms(query, self._lexicon))
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """BM25 score of every document for the ``terms`` of an (already expanded) query."""
+        return self._bm25.get_scores(query_terms)
 
-    def coverage(self, query: str, document: int) -> float:
+    def coverage(self, syllables: frozenset[str], document: int) -> float:
         """IDF-weighted share of the query's content syllables found in one document.
 
         Rare syllables count most, so "bóng đá" does not look covered by a document that only
         shares the folded "da" (đã, đá, da) with it; a syllable no document has counts fully.
         """
-        words = sorted({t for t in terms(query, self._lexicon) if "_" not in t})
+        words = sorted(syllables)
         found = total = 0.0
         for word in words:
             present = self._bm25.get_scores([word]) > 0

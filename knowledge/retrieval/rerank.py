@@ -77,9 +77,6 @@ class NameCoverage:
             return 0.0
         return sum(weight(t, self._unseen_idf) for t in name & query_terms) / mass
 
-    def query_terms(self, expanded_query: str) -> frozenset[str]:
-        return frozenset(t for t in terms(expanded_query, self._lexicon) if "_" not in t)
-
     def coverage(self, query_terms: frozenset[str], document: int) -> float:
         """Share (0–1) of the IDF mass of the name, or of its best-covered alias, that the
         question mentions."""
@@ -88,10 +85,10 @@ class NameCoverage:
             for name in (self._names[document], *self._aliases[document])
         )
 
-    def rerank(self, fused: np.ndarray, expanded_query: str) -> np.ndarray:
-        """``fused`` with the best candidates' scores blended with their name coverage (0–1)."""
+    def rerank(self, fused: np.ndarray, query: frozenset[str]) -> np.ndarray:
+        """``fused`` with the best candidates' scores blended with their name coverage (0–1);
+        ``query``: the expanded question's content syllables (``lexical.content_syllables``)."""
         candidates = np.argsort(-fused, kind="stable")[:CANDIDATES]
-        query = self.query_terms(expanded_query)
         # Every score is divided by the same 1 + weight, so the rest stay below the candidates.
         out = (fused / (1 + NAME_COVERAGE_WEIGHT)).astype(np.float32)
         for i in candidates:

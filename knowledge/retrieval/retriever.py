@@ -20,7 +20,7 @@ from knowledge.retrieval import index as storage
 from knowledge.retrieval.aliases import AliasRules
 from knowledge.retrieval.documents import Document, build_document
 from knowledge.retrieval.fusion import fuse
-from knowledge.retrieval.lexical import LexicalIndex, terms
+from knowledge.retrieval.lexical import LexicalIndex, content_syllables, terms
 from knowledge.retrieval.rerank import NameCoverage
 from knowledge.retrieval.semantic import Encoder, SemanticIndex, resolve_model
 from nlu.lexicon import Lexicon, default_lexicon
@@ -183,24 +183,33 @@ class Retriever:
     def scores(self, query: str) -> dict[str, np.ndarray]:
         """Raw scores of every procedure: BM25 per lexical index, cosine for "semantic"."""
         expanded = self.lexicon.expand(query)
-        scores = {name: index.scores(expanded) for name, index in self.lexical.items()}
+        return self._scores(expanded, terms(expanded, self.lexicon))
+
+    def _scores(self, expanded: str, query_terms: list[str]) -> dict[str, np.ndarray]:
+        scores = {name: index.scores(query_terms) for name, index in self.lexical.items()}
         if self.semantic is not None and self.encoder is not None:
             scores["semantic"] = self.semantic.scores(self.encoder.queries([expanded])[0])
         return scores
 
     def search(self, query: str, k: int = 5) -> SearchResult:
-        """The ``k`` best procedures for ``query``, with confidence."""
-        content = [t for t in terms(query, self.lexicon) if "_" not in t]
+        """The ``k`` best procedures for ``query``, with confidence.
+
+        The expanded question is cut into terms once: on a long question that is several
+        milliseconds, and the indexes, name coverage and confidence all read the same terms.
+        """
+        content = content_syllables(terms(query, self.lexicon))
         if not content:
             return SearchResult([], confident=False)
-        scores = self.scores(query)
         expanded = self.lexicon.expand(query)
-        fused = self.name_coverage.rerank(fuse(scores, WEIGHTS), expanded)
+        query_terms = terms(expanded, self.lexicon)
+        syllables = content_syllables(query_terms)
+        scores = self._scores(expanded, query_terms)
+        fused = self.name_coverage.rerank(fuse(scores, WEIGHTS), syllables)
         order = np.argsort(-fused, kind="stable")[: max(k, 2)]
         hits = [Hit(self.codes[i], self.names[i], float(fused[i])) for i in order]
         top = int(order[0])
         signals = {
-            "coverage": self.lexical["full"].coverage(expanded, top),
+            "coverage": self.lexical["full"].coverage(syllables, top),
             "gap": float(fused[order[0]] - fused[order[1]]),
         }
         if "semantic" in scores:
