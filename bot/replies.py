@@ -7,7 +7,7 @@ the official page instead of guessing.
 from __future__ import annotations
 
 from knowledge.catalogue.overlay import ProvincialOverlay
-from knowledge.procedure import Channel, ChannelKind, Level, Paper, Procedure, TimeLimitKind
+from knowledge.procedure import Channel, ChannelKind, Level, Paper, Procedure
 
 MAX_PAPERS_SHOWN = 4
 CHANNEL_NAMES = {
@@ -107,10 +107,9 @@ def procedure_card(procedure: Procedure, overlay: ProvincialOverlay | None = Non
 def _terms(channel: Channel) -> str:
     parts = []
     limit = channel.time_limit
-    if limit is not None and limit.kind is TimeLimitKind.DURATION:
-        parts.append(f"thời hạn {limit}" + ("" if limit.unit else " (danh mục không ghi đơn vị)"))
-    elif limit is not None:  # "không quy định thời hạn", "thời hạn tuỳ trường hợp (…)", a rule
-        parts.append(_shorten(str(limit), 200))
+    if limit is not None:  # "thời hạn 7 ngày làm việc", "không quy định thời hạn", a rule…
+        unitless = " (danh mục không ghi đơn vị)" if limit.unitless else ""
+        parts.append(_shorten(limit.clause(), 200) + unitless)
     if channel.fee is not None:
         parts.append(f"lệ phí {_shorten(str(channel.fee), 120) or 'chưa ghi rõ'}")
     return " — ".join(parts) or "danh mục chưa ghi thời hạn, lệ phí"

@@ -76,6 +76,15 @@ class TimeLimit:
     unit: str | None = None  # "ngày", "ngày làm việc", "giờ", "tháng"…; None if the source has none
     cases: tuple[CaseTime, ...] = ()  # BY_CASE / BY_STAGE only
 
+    @property
+    def unitless(self) -> bool:
+        """A bare figure: the source gives a number and no unit ("1")."""
+        return self.kind is TimeLimitKind.DURATION and not self.unit
+
+    def clause(self) -> str:
+        """The time limit as a clause: "thời hạn 7 ngày làm việc", "không quy định thời hạn"…"""
+        return f"thời hạn {self}" if self.kind is TimeLimitKind.DURATION else str(self)
+
     def __str__(self) -> str:
         """A figure alone ("7 ngày làm việc"); any other kind as a clause naming the time limit."""
         if self.kind is TimeLimitKind.NOT_SET:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.procedure import ChannelKind, Level, Paper, Procedure, TimeLimit, TimeLimitKind
+from knowledge.procedure import ChannelKind, Level, Paper, Procedure, TimeLimit
 
 CHANNEL_NAMES = {
     ChannelKind.ONLINE: "Trực tuyến",
@@ -20,12 +20,9 @@ def _count(paper: Paper) -> str:
 
 
 def _time(limit: TimeLimit | None) -> str:
-    """A figure reads "thời hạn 7 ngày làm việc"; other kinds already say they are a time limit."""
     if limit is None:
         return "không ghi thời hạn"
-    if limit.kind is not TimeLimitKind.DURATION:
-        return str(limit)
-    return f"thời hạn {limit}" + ("" if limit.unit else " (nguồn không ghi đơn vị)")
+    return limit.clause() + (" (nguồn không ghi đơn vị)" if limit.unitless else "")
 
 
 def render_card(procedure: Procedure) -> str:

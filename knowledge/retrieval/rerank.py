@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.retrieval.lexical import terms
+from knowledge.retrieval.lexical import content_syllables, terms
 from nlu.lexicon import Lexicon
 
 # Weight of name coverage against the fused score (both 0–1): the best mrr@10 on our own held-out
@@ -66,9 +66,7 @@ class NameCoverage:
         return coverage
 
     def _syllables(self, text: str) -> frozenset[str]:
-        return frozenset(
-            t for t in terms(self._lexicon.expand(text, query=False), self._lexicon) if "_" not in t
-        )
+        return content_syllables(terms(self._lexicon.expand(text, query=False), self._lexicon))
 
     def _share(self, name: frozenset[str], query_terms: frozenset[str]) -> float:
         weight = self._idf.get

@@ -79,10 +79,7 @@ class Retriever:
         self.lexicon = lexicon
         self.semantic = semantic
         self.encoder = encoder
-        if name_coverage is None:
-            rules = AliasRules.load()
-            name_coverage = NameCoverage(names, lexicon, [rules.for_name(n) for n in names])
-        self.name_coverage = name_coverage
+        self.name_coverage = name_coverage or _name_coverage(names, lexicon, AliasRules.load())
 
     @property
     def mode(self) -> str:
@@ -150,7 +147,7 @@ class Retriever:
                 "title": LexicalIndex.build([d.title_text for d in documents], lexicon),
                 "full": LexicalIndex.build([d.full_text for d in documents], lexicon),
             }
-            name_coverage = NameCoverage(names, lexicon, [rules.for_name(n) for n in names])
+            name_coverage = _name_coverage(names, lexicon, rules)
             if lex_path:
                 for name, index in lexical.items():
                     (lex_path / name).mkdir(parents=True, exist_ok=True)
@@ -161,7 +158,7 @@ class Retriever:
             if (lex_path / NAMES_FILE).is_file():
                 name_coverage = NameCoverage.load(lex_path / NAMES_FILE, lexicon)
             else:  # an index saved before name coverage existed
-                name_coverage = NameCoverage(names, lexicon, [rules.for_name(n) for n in names])
+                name_coverage = _name_coverage(names, lexicon, rules)
                 name_coverage.save(lex_path / NAMES_FILE)
 
         semantic = encoder = None
@@ -221,6 +218,10 @@ class Retriever:
         )
         ambiguous = confident and signals["gap"] < AMBIGUOUS_GAP
         return SearchResult(hits[:k], confident, ambiguous, signals)
+
+
+def _name_coverage(names: list[str], lexicon: Lexicon, rules: AliasRules) -> NameCoverage:
+    return NameCoverage(names, lexicon, [rules.for_name(name) for name in names])
 
 
 def _progress(items: list[Procedure], label: str, enabled: bool) -> Iterable[Procedure]:
