@@ -28,12 +28,33 @@ app.add_typer(eval_app, name="eval")
 app.command("search", help="Tìm thủ tục theo câu hỏi của người dân, in điểm số.")(search_command)
 
 
+@eval_app.command("answers")
+def eval_answers(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON-lines questions."),
+    details: bool = typer.Option(False, "--details", help="Also print each question's reply."),
+) -> None:
+    """Print one JSON object: n, procedure_named, aspect_answered, fact_recall, p50_ms, p95_ms…"""
+    import json
+
+    from bot.evaluate_answers import ask, evaluate, read_items
+
+    items = read_items(file)
+    if details:
+        for item in items:
+            reply, focus, _ = ask(item.question)
+            typer.echo(json.dumps({"question": item.question, "expected": item.code, "focus": focus,
+                                   "reply": reply}, ensure_ascii=False))
+    typer.echo(json.dumps(evaluate(items), ensure_ascii=False))
+
+
 @app.command()
 def up() -> None:
     """Cài mô hình (nếu cần) và chạy toàn bộ hệ thống: Rasa, máy chủ hành động, trang web."""
     from bot import rasa_model, runner
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    # force: underthesea configures logging (WARNING) when imported, before this line runs.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                        force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # health-check polling is noise
     try:
         code = runner.run_foreground(get_settings())

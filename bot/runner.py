@@ -2,18 +2,31 @@
 
 Each service is a child process in its own process group, with its output in ``var/logs/``.
 We refuse to start when a port is taken, wait until every service answers its health check,
-and on Ctrl-C / SIGTERM (or when any child dies) stop every process we started.
+warm every service up (one throwaway conversation, removed afterwards) so that the first citizen
+is answered as fast as the tenth, and on Ctrl-C / SIGTERM (or when any child dies) stop every
+process we started.
+
+When `motcua up` itself dies without stopping them (SIGKILL, the OOM killer, a closed terminal),
+its services go too: on Linux each one gets SIGTERM when the supervisor dies (PR_SET_PDEATHSIG).
+Whatever still runs (a worker a service spawned, an OS without that signal) is recognised by the
+next `motcua up` from the records under ``<data_dir>/run/`` and stopped before it starts.
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import logging
 import os
+import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +41,19 @@ log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 300.0
 STOP_GRACE_S = 10.0
+WARMUP_TIMEOUT_S = 300.0
+
+# `MOTCUA_WARMUP=0` skips the warm-up (only to measure what it saves: bench/first_question.py).
+WARMUP_ENV = "MOTCUA_WARMUP"
+# The warm-up conversation: a procedure question, then a follow-up on it, the commonest path
+# through Rasa (NLU, policies) and the action server (search, answer, card).
+WARMUP_MESSAGES = ("đăng ký khai sinh cho con", "thế lệ phí bao nhiêu?")
+WARMUP_SENDER_PREFIX = "motcua-warmup-"
+
+# Every process a service runs (its workers too) inherits this variable, naming the run folder of
+# the `motcua up` that started it: how the next `motcua up` tells its own leftovers from others.
+RUN_MARKER_ENV = "MOTCUA_RUN_DIR"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class StartupError(RuntimeError):
@@ -51,6 +77,14 @@ class Service:
     def pid_path(self, settings: Settings) -> Path:
         """PID file, so operators and tests can find (and stop) the process by PID."""
         return settings.data_dir / "run" / f"{self.name}.pid"
+
+    def record_path(self, settings: Settings) -> Path:
+        """What the next `motcua up` needs to recognise this process if it outlives us."""
+        return settings.data_dir / "run" / f"{self.name}.json"
+
+
+def warm_up_enabled() -> bool:
+    return os.environ.get(WARMUP_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def app_environment(settings: Settings) -> dict[str, str]:
@@ -112,8 +146,12 @@ def plan_services(settings: Settings, model: Path) -> list[Service]:
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port (we try to bind it ourselves)."""
+    """True when nothing listens on host:port (we try to bind it ourselves).
+
+    SO_REUSEADDR, as every one of our servers binds: connections of a stopped server lingering in
+    TIME_WAIT (up to a minute) do not keep a new server from listening, so they don't count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -138,6 +176,152 @@ def check_ports(settings: Settings, services: list[Service]) -> None:
             )
 
 
+# ---- processes, as Linux's /proc shows them ------------------------------------------------------
+
+
+def _proc_read(pid: int, name: str) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/{name}").read_bytes()
+    except OSError:  # gone, not ours to read, or no /proc on this OS
+        return None
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    raw = _proc_read(pid, "cmdline")
+    return raw.decode(errors="replace").split("\0")[:-1] if raw else None
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, process group) of a process; None when it is gone."""
+    raw = _proc_read(pid, "stat")
+    if not raw:
+        return None
+    fields = raw.decode(errors="replace").rpartition(")")[2].split()  # after "pid (comm)"
+    return fields[0], int(fields[2])
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it counts as gone)."""
+    if sys.platform.startswith("linux"):
+        stat = _stat(pid)
+        return stat is not None and stat[0] not in ("Z", "X")
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _own_cmdline() -> list[str]:
+    return _cmdline(os.getpid()) or [sys.executable, *sys.argv]
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes of a process group (Linux only; empty elsewhere)."""
+    members = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        stat = _stat(int(entry.name))
+        if stat is not None and stat[1] == pgid and stat[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def _carries_marker(pid: int, marker: str) -> bool:
+    raw = _proc_read(pid, "environ")
+    return raw is not None and marker.encode() in raw.split(b"\0")
+
+
+def _runs_command(pid: int, command: list[str]) -> bool:
+    """The process runs ``command`` (a script's interpreter may come first: ``python rasa run``)."""
+    cmdline = _cmdline(pid)
+    return cmdline is not None and len(cmdline) >= len(command) and cmdline[-len(command):] == command
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGTERM the child when we die; None on other systems.
+
+    The signal comes when the *thread* that started the child ends: the supervisor starts its
+    services from its main thread. SIGTERM, not SIGKILL, so that each service stops its own
+    workers (rasa-sdk's Sanic worker would otherwise live on, holding the port)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # we died between fork and prctl: nobody will signal
+            os._exit(1)
+
+    return preexec
+
+
+def _wait_until(condition: Callable[[], bool], timeout_s: float, interval_s: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval_s)
+    return True
+
+
+def stop_stale_services(settings: Settings, grace_s: float = STOP_GRACE_S) -> list[str]:
+    """Stop what an earlier `motcua up` on this data folder left running when it died; return the
+    names of the services stopped.
+
+    A record (``run/<name>.json``) is stale when the supervisor that wrote it is no longer running.
+    Only processes of the recorded process group that carry this run folder's marker in their
+    environment are stopped, and the group leader only if its command line is the recorded one:
+    a PID reused by another program is left alone. Records of a live supervisor are not touched
+    (the port check then refuses, naming the port)."""
+    run_dir = settings.data_dir / "run"
+    if not sys.platform.startswith("linux") or not run_dir.is_dir():
+        return []
+    marker = f"{RUN_MARKER_ENV}={run_dir.resolve()}"
+    stopped = []
+    for record_path in sorted(run_dir.glob("*.json")):
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            leader, command = int(record["pid"]), list(record["command"])
+            owner, owner_cmdline = int(record["owner_pid"]), list(record["owner_cmdline"])
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("Bỏ qua bản ghi tiến trình không đọc được: %s", record_path)
+            continue
+        if _alive(owner) and _cmdline(owner) == owner_cmdline:
+            continue  # the `motcua up` that started it still runs
+
+        def leftovers(leader: int = leader, command: list[str] = command) -> list[int]:
+            return [pid for pid in _group_members(leader) if _carries_marker(pid, marker)
+                    and (pid != leader or _runs_command(pid, command))]
+
+        if leftovers():
+            log.warning("%s (PID %s) còn chạy từ lần khởi động trước; đang dừng.",
+                        record_path.stem, leader)
+            _signal_all(leftovers(), signal.SIGTERM)
+            if not _wait_until(lambda: not leftovers(), grace_s):
+                _signal_all(leftovers(), signal.SIGKILL)
+                if not _wait_until(lambda: not leftovers(), grace_s):
+                    raise StartupError(f"Không dừng được {record_path.stem} (PID {leader}) "
+                                       f"còn sót từ lần chạy trước.")
+            stopped.append(record_path.stem)
+        record_path.unlink(missing_ok=True)
+        (run_dir / f"{record_path.stem}.pid").unlink(missing_ok=True)
+    return stopped
+
+
+def _signal_all(pids: list[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 class Supervisor:
     """Starts services, waits for them, and stops all of them together."""
 
@@ -149,18 +333,23 @@ class Supervisor:
     def start(self) -> None:
         for folder in ("logs", "run"):
             (self.settings.data_dir / folder).mkdir(parents=True, exist_ok=True)
+        marker = str((self.settings.data_dir / "run").resolve())
+        owner = {"owner_pid": os.getpid(), "owner_cmdline": _own_cmdline()}
         for service in self.services:
             log_file = service.log_path(self.settings).open("ab")
             service.process = subprocess.Popen(
                 service.command,
                 cwd=REPO_ROOT,
-                env=service.env,
+                env={**service.env, RUN_MARKER_ENV: marker},
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group, so we can stop its children too
+                preexec_fn=_die_with_parent(),
             )
             log_file.close()
+            record = {"pid": service.process.pid, "command": service.command, **owner}
+            service.record_path(self.settings).write_text(json.dumps(record), encoding="utf-8")
             service.pid_path(self.settings).write_text(str(service.process.pid))
             log.info("Đã khởi động %s (PID %s)", service.name, service.process.pid)
 
@@ -186,6 +375,40 @@ class Supervisor:
                 raise StartupError(f"Hết thời gian chờ {names} khởi động. Xem nhật ký ở {self._logs()}.")
             time.sleep(0.5)
         return True
+
+    def warm_up(self, timeout_s: float = WARMUP_TIMEOUT_S) -> None:
+        """Have one throwaway conversation, so the first citizen does not pay for first calls.
+
+        Rasa traces its TensorFlow graphs on its first prediction; the action server may still be
+        building its indexes (in a thread, see bot/actions/services.py: this waits for it), and
+        builds the rest on its first answer; the web server opens its connection to Rasa on its
+        first chat message. The conversation goes through Rasa's REST channel (then once through
+        the web chat, when the web server runs) and is deleted from Rasa's tracker store
+        afterwards. A failure is logged, never fatal: the bot then just starts cold."""
+        names = {s.name for s in self.services}
+        if not {"rasa", "actions"} <= names:
+            return
+        started = time.perf_counter()
+        token = secrets.token_hex(8)
+        senders = [f"{WARMUP_SENDER_PREFIX}{token}"]
+        try:
+            with httpx.Client(timeout=timeout_s) as client:
+                for text in WARMUP_MESSAGES:
+                    if self._stopping:
+                        return
+                    client.post(self.settings.rest_webhook_url,
+                                json={"sender": senders[0], "message": text}).raise_for_status()
+                if "web" in names and not self._stopping:
+                    cookie = f"motcuawarmup{token}"  # the web chat's sender id is "web-<cookie>"
+                    senders.append(f"web-{cookie}")
+                    client.post(f"{self.settings.web_url}/api/chat", cookies={"motcua_chat": cookie},
+                                json={"message": WARMUP_MESSAGES[0]}).raise_for_status()
+            log.info("Đã khởi động nóng (%.1f s)", time.perf_counter() - started)
+        except httpx.HTTPError as error:
+            log.warning("Khởi động nóng không thành công (%s); câu hỏi đầu tiên sẽ chậm hơn.",
+                        error)
+        finally:
+            forget_conversations(self.settings, senders)
 
     def watch(self) -> int:
         """Block while all services run; return a non-zero code if one of them died."""
@@ -213,6 +436,7 @@ class Supervisor:
                 _signal_group(service.process, signal.SIGKILL)
                 service.process.wait()
             service.pid_path(self.settings).unlink(missing_ok=True)
+            service.record_path(self.settings).unlink(missing_ok=True)
             log.info("Đã dừng %s", service.name)
 
     def _raise_if_dead(self, service: Service) -> None:
@@ -224,6 +448,17 @@ class Supervisor:
 
     def _logs(self) -> Path:
         return self.settings.data_dir / "logs"
+
+
+def forget_conversations(settings: Settings, senders: list[str]) -> None:
+    """Delete conversations from Rasa's tracker store (SQLite, see endpoints.yml)."""
+    if not settings.tracker_db.is_file():
+        return
+    try:
+        with closing(sqlite3.connect(settings.tracker_db, timeout=30)) as db, db:
+            db.executemany("DELETE FROM events WHERE sender_id = ?", [(s,) for s in senders])
+    except sqlite3.Error as error:
+        log.warning("Không xoá được hội thoại khởi động nóng %s: %s", senders, error)
 
 
 def _answers(url: str) -> bool:
@@ -244,6 +479,8 @@ def _signal_group(process: subprocess.Popen[bytes] | None, sig: signal.Signals) 
 
 def run_foreground(settings: Settings) -> int:
     """Everything `motcua up` does; returns the process exit code."""
+    for name in stop_stale_services(settings):
+        log.info("Đã dừng %s còn sót từ lần chạy trước", name)
     preliminary = plan_services(settings, settings.models_dir / "pending.tar.gz")
     check_ports(settings, preliminary)
     model = rasa_model.ensure_model(settings, settings.rasa_config)
@@ -260,6 +497,8 @@ def run_foreground(settings: Settings) -> int:
     try:
         if not supervisor.wait_ready():
             return 0
+        if warm_up_enabled():
+            supervisor.warm_up()
         print(
             f"\nMột Cửa đang chạy.\n"
             f"  • Trò chuyện trên web: {settings.web_url}\n"

@@ -4,44 +4,84 @@ this one". It knows nothing of Rasa; bot/actions turns its answers into messages
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge.procedure import Procedure
+from knowledge.procedure import Level, Procedure
 from knowledge.retrieval import Retriever
+from knowledge.retrieval.twins import LOCAL_LEVELS
 
 
 @dataclass(frozen=True)
 class Match:
+    """One candidate procedure; ``twins``: the same procedure at other levels of government (the
+    candidate is the variant the province or commune handles, unless the question asked for the
+    central level)."""
+
     procedure: Procedure
     score: float
+    twins: tuple[Procedure, ...] = ()
 
 
 @dataclass(frozen=True)
 class Guidance:
-    """Candidate procedures for a question, best first, and whether the best one clearly fits."""
+    """Candidate procedures for a question, best first.
+
+    ``confident``: present the best one as *the* answer (it fits the question and no other
+    procedure comes close; calibrated in ``knowledge.retrieval.confidence``). Otherwise offer
+    the matches. ``ambiguous``: the best one fits, but another procedure is almost as good, so
+    the citizen should choose (never true together with ``confident``).
+    """
 
     matches: tuple[Match, ...]
     confident: bool
+    ambiguous: bool = False
 
     @property
     def best(self) -> Procedure | None:
         return self.matches[0].procedure if self.matches else None
 
+    def includes(self, procedure: Procedure) -> bool:
+        """True when ``procedure`` is one of the matches or a twin of one (the same procedure at
+        another level: a conversation about the central variant found again in other words)."""
+        return any(procedure == m.procedure or procedure in m.twins for m in self.matches)
+
 
 class ProcedureGuide:
-    """Looks procedures up by question (through the retriever) or by code."""
+    """Looks procedures up by question (through the retriever) or by code.
 
-    def __init__(self, procedures: Sequence[Procedure], retriever: Retriever) -> None:
+    ``local_levels``: the levels of government the deployment handles itself (default: province
+    and commune, for Lạng Sơn); of a procedure published at several levels, the variant at these
+    levels is the one offered. Empty: no preference.
+    """
+
+    def __init__(
+        self,
+        procedures: Sequence[Procedure],
+        retriever: Retriever,
+        local_levels: Iterable[Level] = LOCAL_LEVELS,
+    ) -> None:
         self._by_code = {p.code: p for p in procedures}
         self._retriever = retriever
+        self.local_levels = frozenset(local_levels)
 
     def find(self, question: str, k: int = 3) -> Guidance:
-        result = self._retriever.search(question, k=k)
+        result = self._retriever.search(question, k=k, local_levels=self.local_levels)
         matches = tuple(
-            Match(self._by_code[hit.code], hit.score) for hit in result.hits if hit.code in self._by_code
+            Match(
+                self._by_code[hit.code],
+                hit.score,
+                tuple(self._by_code[c] for c in hit.twins if c in self._by_code),
+            )
+            for hit in result.hits
+            if hit.code in self._by_code
         )
-        return Guidance(matches, confident=result.confident and bool(matches))
+        found = bool(matches)
+        return Guidance(
+            matches,
+            confident=found and result.presents_one,
+            ambiguous=found and result.ambiguous,
+        )
 
     def get(self, code: str) -> Procedure | None:
         return self._by_code.get(code.strip())

@@ -26,6 +26,7 @@ class FeeKind(StrEnum):
     AMOUNT = "amount"  # a figure in VND
     FREE = "free"  # Miễn phí / Không
     DEPENDS = "depends"  # legal text or a rule, no single figure
+    PROVINCIAL = "provincial"  # set by the provincial council (HĐND tỉnh); any amount is a sample
     UNKNOWN = "unknown"  # nothing usable in the source
 
 
@@ -47,6 +48,10 @@ class TimeLimitKind(StrEnum):
     BY_STAGE = "by_stage"  # one figure per stage (tiếp nhận, thẩm định…), one after another
     DEADLINE = "deadline"  # a deadline in words: "Chậm nhất là ngay trước khi tàu rời cảng"
     RULE = "rule"  # other words, quoted as they are: "Không phải trả kết quả cho người nộp thuế"
+
+
+# What a bare figure ("7") is followed by, in words a citizen reads without a glossary.
+UNITLESS = "danh mục chỉ ghi số, không ghi ngày, giờ hay tháng"
 
 
 def _figure(value: float) -> int | float:
@@ -75,6 +80,10 @@ class TimeLimit:
     value: float | None = None  # DURATION only
     unit: str | None = None  # "ngày", "ngày làm việc", "giờ", "tháng"…; None if the source has none
     cases: tuple[CaseTime, ...] = ()  # BY_CASE / BY_STAGE only
+    # Where a bare figure's unit was found, for the officer to check: "note" (the channel's own
+    # note), "other_channel" (another channel's cell), "steps", "other_note", "conditions",
+    # "result". None: the unit stands next to the figure in ``text``, or there is no unit.
+    unit_source: str | None = None
 
     @property
     def unitless(self) -> bool:
@@ -83,6 +92,8 @@ class TimeLimit:
 
     def clause(self) -> str:
         """The time limit as a clause: "thời hạn 7 ngày làm việc", "không quy định thời hạn"…"""
+        if self.unitless and not self.value:  # "0": no time limit can be read from it
+            return f"thời hạn chưa rõ (danh mục chỉ ghi số {self.text})"
         return f"thời hạn {self}" if self.kind is TimeLimitKind.DURATION else str(self)
 
     def __str__(self) -> str:
@@ -97,8 +108,10 @@ class TimeLimit:
             return f"thời hạn theo từng bước ({'; '.join(map(str, self.cases))})"
         if self.kind is not TimeLimitKind.DURATION:
             return f"thời hạn: «{self.text}»"
-        if self.value is None or not self.unit:
+        if self.value is None:
             return self.text
+        if not self.unit:  # said plainly, never guessed: the citizen is told to ask
+            return f"{_figure(self.value)} ({UNITLESS})"
         return f"{_figure(self.value)} {self.unit}"
 
 
@@ -128,16 +141,35 @@ class Channel:
     description: str = ""
 
 
+class PaperKind(StrEnum):
+    """What an item of the papers table is: the source mixes papers with notes and headings."""
+
+    SUBMIT = "submit"  # nộp: handed in and kept in the dossier
+    SHOW = "show"  # xuất trình: the original is shown for checking and handed back
+    NOTE = "note"  # a note, condition, heading or rule: never counted as a paper
+
+
 @dataclass(frozen=True)
 class Paper:
-    """One required paper (thành phần hồ sơ) with how many originals and copies."""
+    """One item of the papers table (thành phần hồ sơ) with how many originals and copies.
+
+    ``kind`` says whether it is a paper at all; ``label`` is the law's own item label ("a", "2",
+    "ii", "1.2"), so a list the source scrambled can be shown in the law's order.
+    """
 
     name: str
     form: str | None = None  # mẫu đơn, tờ khai
     originals: int | None = None  # bản chính
     copies: int | None = None  # bản sao
-    group: str | None = None  # e.g. "Giấy tờ phải nộp" / "Giấy tờ phải xuất trình"
+    group: str | None = None  # section title ("Giấy tờ phải nộp") or case heading ("Trường hợp…")
     text: str = ""
+    kind: PaperKind = PaperKind.SUBMIT
+    label: str | None = None
+
+    @property
+    def is_paper(self) -> bool:
+        """A paper the citizen brings (to hand in or to show), not a note about papers."""
+        return self.kind is not PaperKind.NOTE
 
 
 @dataclass(frozen=True)
@@ -176,3 +208,23 @@ class Procedure:
     def online(self) -> bool:
         """True when the catalogue lists online submission (nộp trực tuyến)."""
         return self.channel(ChannelKind.ONLINE) is not None
+
+    @property
+    def required_papers(self) -> tuple[Paper, ...]:
+        """Papers to hand in or show, in the law's order: what a checklist walks through."""
+        return tuple(p for p in self.papers if p.is_paper)
+
+    @property
+    def papers_to_submit(self) -> tuple[Paper, ...]:
+        """Papers handed in (nộp)."""
+        return tuple(p for p in self.papers if p.kind is PaperKind.SUBMIT)
+
+    @property
+    def papers_to_show(self) -> tuple[Paper, ...]:
+        """Originals shown for checking (xuất trình), not kept."""
+        return tuple(p for p in self.papers if p.kind is PaperKind.SHOW)
+
+    @property
+    def paper_notes(self) -> tuple[Paper, ...]:
+        """Notes, conditions, headings and rules of the papers table: never counted as papers."""
+        return tuple(p for p in self.papers if p.kind is PaperKind.NOTE)

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.answer import Answerer
 from knowledge.catalogue import load_shipped_catalogue
+from knowledge.guide import ProcedureGuide
 from knowledge.procedure import Procedure
+from knowledge.retrieval import Retriever
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -27,6 +30,23 @@ def free_port() -> int:
 def catalogue() -> dict[str, Procedure]:
     """The shipped catalogue by code, parsed once for the whole test session."""
     return {p.code: p for p in load_shipped_catalogue()}
+
+
+@pytest.fixture(scope="session")
+def procedures() -> list[Procedure]:
+    return load_shipped_catalogue()
+
+
+@pytest.fixture(scope="session")
+def lexical_retriever(procedures: list[Procedure], tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """Built once for the whole test session (no model needed)."""
+    return Retriever.load_or_build(procedures, tmp_path_factory.mktemp("retrieval-index"), model="none")
+
+
+@pytest.fixture(scope="session")
+def answerer(procedures: list[Procedure], lexical_retriever: Retriever) -> Answerer:
+    """The chat's answerer over the lexical retriever (the e5 model is not needed to test it)."""
+    return Answerer.build(ProcedureGuide(procedures, lexical_retriever), procedures)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.services import procedure_guide
-from knowledge.procedure import Procedure
+from bot.replies.text import shorten
+from knowledge.procedure import Paper, PaperKind, Procedure
 
 YES_NO = [{"title": "Có rồi", "payload": "/affirm"}, {"title": "Chưa có", "payload": "/deny"}]
 
@@ -19,6 +20,11 @@ YES_NO = [{"title": "Có rồi", "payload": "/affirm"}, {"title": "Chưa có", "
 def _procedure(tracker: Tracker) -> Procedure | None:
     code = tracker.get_slot("procedure_code")
     return procedure_guide().get(code) if code else None
+
+
+def _shown(paper: Paper) -> str:
+    """Papers only shown at the counter are brought as originals, not handed in."""
+    return " (mang bản chính để xuất trình)" if paper.kind is PaperKind.SHOW else ""
 
 
 def _index(tracker: Tracker) -> int:
@@ -35,9 +41,9 @@ class ActionStartChecklist(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         procedure = _procedure(tracker)
-        if procedure is not None and procedure.papers:
+        if procedure is not None and procedure.required_papers:
             dispatcher.utter_message(
-                text=f"Cùng đối chiếu {len(procedure.papers)} giấy tờ của «{procedure.name}». "
+                text=f"Cùng đối chiếu {len(procedure.required_papers)} giấy tờ của «{procedure.name}». "
                 "Trả lời «có» hoặc «chưa» cho từng giấy."
             )
         return [SlotSet("checklist_index", 0), SlotSet("checklist_missing", []), SlotSet("checklist_answer", None)]
@@ -54,11 +60,13 @@ class ActionAskChecklistAnswer(Action):
     ) -> list[EventType]:
         procedure = _procedure(tracker)
         index = _index(tracker)
-        if procedure is None or index >= len(procedure.papers):
+        if procedure is None or index >= len(procedure.required_papers):
             return []
-        paper = procedure.papers[index]
+        paper = procedure.required_papers[index]
         dispatcher.utter_message(
-            text=f"Giấy {index + 1}/{len(procedure.papers)}: {paper.name}\nBạn đã có chưa?", buttons=YES_NO
+            text=f"Giấy {index + 1}/{len(procedure.required_papers)}: {shorten(paper.name, 300)}{_shown(paper)}\n"
+            "Bạn đã có chưa?",
+            buttons=YES_NO,
         )
         return []
 
@@ -73,7 +81,7 @@ class ValidateChecklistForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         procedure = _procedure(tracker)
-        if procedure is None or _index(tracker) >= len(procedure.papers):
+        if procedure is None or _index(tracker) >= len(procedure.required_papers):
             return []
         return domain_slots
 
@@ -82,11 +90,11 @@ class ValidateChecklistForm(FormValidationAction):
     ) -> dict[str, Any]:
         procedure = _procedure(tracker)
         index = _index(tracker)
-        if value not in ("co", "chua") or procedure is None or index >= len(procedure.papers):
+        if value not in ("co", "chua") or procedure is None or index >= len(procedure.required_papers):
             return {"checklist_answer": None}  # not an answer (e.g. the reset at the start)
         missing = list(tracker.get_slot("checklist_missing") or [])
         if value == "chua":
-            missing.append(procedure.papers[index].name)
+            missing.append(procedure.required_papers[index].name)
         # Clearing the answer makes the form ask again, about the next paper.
         return {"checklist_answer": None, "checklist_index": index + 1, "checklist_missing": missing}
 
@@ -104,7 +112,7 @@ class ActionChecklistSummary(Action):
         if procedure is None:
             dispatcher.utter_message(response="utter_ask_which_procedure")
             return []
-        if not procedure.papers:
+        if not procedure.required_papers:
             dispatcher.utter_message(text=f"Danh mục chưa ghi rõ giấy tờ cho «{procedure.name}». Xem: {procedure.url}")
             return []
         missing = tracker.get_slot("checklist_missing") or []

@@ -1,4 +1,9 @@
-"""Answering "which procedure, and what does it take?" from the catalogue."""
+"""Answering a question about procedures: which one, and exactly what was asked about it.
+
+``action_answer_procedure`` runs for a procedure question (or when the NLU is unsure),
+``action_answer_detail`` for a follow-up whose intent names an aspect ("thế lệ phí bao nhiêu?").
+Both go through the same :class:`~knowledge.answer.Answerer` as ``motcua eval answers``.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,35 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.focus import focus_on
-from bot.actions.services import procedure_guide, province_overlay
+from bot.actions.services import answerer, procedure_guide, province_overlay
 from bot.replies import procedure_card
+from bot.replies.answer import ASPECT_INTENTS, Reply, choose_payload, render
 from feedback.scope import Scope, classify_scope
+from knowledge.answer import Aspect
 from knowledge.guide import Guidance
 
-CLARIFY = (
-    "Tôi chưa chắc bạn cần thủ tục nào. Bạn chọn một trong các thủ tục dưới đây, "
-    "hoặc kể rõ hơn việc cần làm (ví dụ: «đăng ký khai sinh cho con mới sinh»)."
-)
-NOTHING_FOUND = (
-    "Tôi chưa tìm thấy thủ tục phù hợp. Bạn hãy kể rõ hơn việc cần làm, "
-    "ví dụ: «làm lại căn cước bị mất» hoặc «đăng ký kết hôn»."
-)
+ASPECT_OF_INTENT = {intent: aspect for aspect, intent in ASPECT_INTENTS.items()}
 
 
-def choose_payload(code: str) -> str:
-    """Button payload that sends intent ask_procedure with the chosen code, skipping the NLU."""
-    return '/ask_procedure{"procedure_code":"%s"}' % code
+def reply_to(tracker: Tracker) -> tuple[Reply, list[EventType]]:
+    """The reply to the latest message, and the events that keep its procedure in focus."""
+    guide = procedure_guide()
+    chosen = next(tracker.get_latest_entity_values("procedure_code"), None)
+    text = tracker.latest_message.get("text") or ""
+    if chosen and (procedure := guide.get(chosen)):  # a button: no words to read
+        return Reply(procedure_card(procedure, province_overlay())), focus_on(tracker, procedure)
+    intent = tracker.get_intent_of_latest_message() or ""
+    asked: tuple[Aspect, ...] = (ASPECT_OF_INTENT[intent],) if intent in ASPECT_OF_INTENT else ()
+    if text.startswith("/"):  # an aspect button: the intent says it all
+        text = ""
+    focus = guide.get(tracker.get_slot("procedure_code") or "")
+    answer = answerer().answer(text, focus=focus, asked=asked)
+    reply = render(answer, province_overlay())
+    return reply, (focus_on(tracker, answer.procedure) if answer.procedure else [])
 
 
 class ActionAnswerProcedure(Action):
-    """Find the procedures matching the citizen's words; answer with a card or ask to choose."""
+    """Find the procedure a message is about and answer what it asks (or offer a choice)."""
 
     def name(self) -> str:
         return "action_answer_procedure"
@@ -38,34 +50,25 @@ class ActionAnswerProcedure(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        guide = procedure_guide()
-        chosen = next(tracker.get_latest_entity_values("procedure_code"), None)
-        procedure = guide.get(chosen) if chosen else None
-        if procedure is not None:  # the citizen picked a button
-            dispatcher.utter_message(text=procedure_card(procedure, province_overlay()))
-            return focus_on(tracker, procedure)
         text = tracker.latest_message.get("text") or ""
         scope = classify_scope(text)
         if scope.scope is not Scope.PETITION and scope.procedure_query:
             # Khiếu nại / tố cáo follow their own laws: say so, and offer the matching procedures
             # only when the catalogue clearly has them (no wrong procedure stated with confidence).
-            related = guide.find(f"{scope.procedure_query} {text}", k=3)
-            dispatcher.utter_message(text=scope.guidance or "", buttons=self._choices(related) if related.confident else [])
+            related = procedure_guide().find(f"{scope.procedure_query} {text}", k=3)
+            buttons = _choices(related) if related.confident else []
+            dispatcher.utter_message(text=scope.guidance or "", buttons=buttons)
             return []
-        guidance = guide.find(text)
-        if guidance.best is None:
-            dispatcher.utter_message(text=NOTHING_FOUND)
-            return []
-        if not guidance.confident:
-            dispatcher.utter_message(text=CLARIFY, buttons=self._choices(guidance))
-            return []
-        dispatcher.utter_message(text=procedure_card(guidance.best, province_overlay()))
-        return focus_on(tracker, guidance.best)
+        reply, events = reply_to(tracker)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return events
 
-    @staticmethod
-    def _choices(guidance: Guidance) -> list[dict[str, str]]:
-        """One button per candidate procedure; a tap sends its code, skipping the NLU."""
-        return [{"title": m.procedure.name, "payload": choose_payload(m.procedure.code)} for m in guidance.matches]
+
+class ActionAnswerDetail(ActionAnswerProcedure):
+    """A follow-up about one aspect ("nộp ở đâu?"): the same answer, the intent naming the aspect."""
+
+    def name(self) -> str:
+        return "action_answer_detail"
 
 
 class ActionGoBack(Action):
@@ -83,3 +86,8 @@ class ActionGoBack(Action):
             return []
         dispatcher.utter_message(text=f"Quay lại thủ tục trước:\n{procedure_card(previous, province_overlay())}")
         return focus_on(tracker, previous)
+
+
+def _choices(guidance: Guidance) -> list[dict[str, str]]:
+    """One button per candidate procedure; a tap sends its code, skipping the NLU."""
+    return [{"title": m.procedure.name, "payload": choose_payload(m.procedure.code)} for m in guidance.matches]

@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from functools import lru_cache
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from bot.handover.desk import HandoverDesk
+from bot.runner import WARMUP_MESSAGES, warm_up_enabled
 from bot.settings import get_settings
 from feedback.service import FeedbackService
 from feedback.web import build_service
 from feedback.web.wiring import config_from_settings
+from knowledge.answer import Answerer
 from knowledge.catalogue import load_shipped_catalogue
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.guide import ProcedureGuide
 from knowledge.retrieval.cli import load_retriever
 
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_building = threading.RLock()
+
+
+def _built_once(build: Callable[[], T]) -> Callable[[], T]:
+    """One build even when two threads ask at once (the warm-up thread below and a first request):
+    lru_cache alone would build twice."""
+
+    @wraps(build)
+    def guarded() -> T:
+        with _building:
+            return build()
+
+    return guarded
+
+
+@_built_once
 @lru_cache(maxsize=1)
 def procedure_guide() -> ProcedureGuide:
     """The catalogue and its search indexes (built by `motcua up` before the servers start)."""
     return ProcedureGuide(load_shipped_catalogue(), load_retriever(progress=False))
+
+
+@_built_once
+@lru_cache(maxsize=1)
+def answerer() -> Answerer:
+    """Reads what a question asks and finds the procedure and the sentences that answer it."""
+    return Answerer.build(procedure_guide(), load_shipped_catalogue())
 
 
 @lru_cache(maxsize=1)
@@ -40,9 +72,25 @@ def handover_desk() -> HandoverDesk:
     return HandoverDesk(get_settings().handover_db_url)
 
 
-# Build the catalogue and index while the action server starts, not on a citizen's first message:
-# `motcua up` waits for the server's health check, so nobody talks to a half-loaded bot. rasa-sdk
-# imports this package twice: in its main process, which only supervises, and again in the Sanic
-# worker it spawns, which serves every request. Only the worker needs the index in memory.
-if multiprocessing.parent_process() is not None:
-    procedure_guide()
+def warm_up() -> None:
+    """Build the catalogue, indexes and answerer, and search once (ONNX Runtime's first run, the
+    tokenizers), so that the first citizen is answered as fast as the next ones."""
+    started = time.perf_counter()
+    try:
+        procedure_guide().find(WARMUP_MESSAGES[0])
+        answerer()
+        log.info("action server warmed up in %.1f s", time.perf_counter() - started)
+    except Exception:  # the first request then builds what is missing, and shows the error
+        log.exception("warm-up of the action server failed")
+
+
+# Warm up while the action server starts, not on a citizen's first message. rasa-sdk imports this
+# package twice: in its main process, which only supervises, and in the Sanic worker it spawns,
+# which serves every request; only the worker needs all this in memory. Sanic names the worker in
+# SANIC_WORKER_NAME ("Sanic-Server-0-0") while it imports us (multiprocessing's parent_process(),
+# tested here before, is still None then: the guide was built on the first citizen's question,
+# ~10 s). In a thread, because Sanic shuts everything down when its worker is not serving within
+# 30 s, and this takes 10-40 s on a busy machine; `motcua up` then sends a warm-up conversation,
+# which waits for it (_built_once), before it reports ready.
+if warm_up_enabled() and os.environ.get("SANIC_WORKER_NAME", "").startswith("Sanic-Server"):
+    threading.Thread(target=warm_up, name="motcua-warm-up", daemon=True).start()

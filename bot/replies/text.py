@@ -24,5 +24,9 @@ def count(originals: int | None, copies: int | None) -> str:
     return f" ({', '.join(bits)})" if bits else ""
 
 
+MAX_TITLE = 200  # a few names run to a thousand characters
+
+
 def procedure_title(name: str, code: str) -> str:
-    return f"{name} (mã {code})"
+    """"Name (mã CODE)", the name cut to fit a phone screen."""
+    return f"{shorten(name, MAX_TITLE)} (mã {code})"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from knowledge.catalogue.parse_channels import parse_channel_rows, parse_channel_text
+from knowledge.catalogue.parse_channels import (
+    parse_channel_rows,
+    parse_channel_text,
+    with_borrowed_units,
+)
 from knowledge.catalogue.parse_misc import (
     parse_legal_rows,
     parse_legal_text,
@@ -16,12 +20,20 @@ from knowledge.catalogue.parse_misc import (
 from knowledge.catalogue.parse_papers import parse_paper_rows, parse_paper_text
 from knowledge.catalogue.sources import RawRecord
 from knowledge.catalogue.text import clean
-from knowledge.procedure import Procedure
+from knowledge.procedure import Channel, Procedure
 
 
 def _rows_text(rows: tuple[dict[str, str], ...]) -> str:
     """An already split table kept as readable text, one row a line, for the officer's check."""
     return "\n".join(" | ".join(clean(v) for v in row.values() if clean(v)) for row in rows)
+
+
+def _channels(raw: RawRecord) -> tuple[Channel, ...]:
+    """The channel table; a bare time figure may take its unit from the record's own text."""
+    channels = parse_channel_rows(raw.channel_rows) if raw.source == "bqp" else parse_channel_text(
+        raw.channels_text)
+    return with_borrowed_units(channels, steps=raw.steps, conditions=raw.conditions,
+                               result=raw.result)
 
 
 def build_procedure(raw: RawRecord) -> Procedure:
@@ -37,7 +49,7 @@ def build_procedure(raw: RawRecord) -> Procedure:
         competent_agency=clean(raw.competent_agency),
         implementing_agency=clean(raw.implementing_agency),
         submission_address=clean(raw.submission_address),
-        channels=parse_channel_rows(raw.channel_rows) if split else parse_channel_text(raw.channels_text),
+        channels=_channels(raw),
         channels_text=_rows_text(raw.channel_rows) if split else raw.channels_text,
         papers=parse_paper_rows(raw.paper_rows) if split else parse_paper_text(raw.papers_text),
         papers_text=_rows_text(raw.paper_rows) if split else raw.papers_text,

@@ -19,10 +19,21 @@ def _count(paper: Paper) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+UNIT_SOURCE_NAMES = {"note": "ghi chú của dòng này", "other_channel": "cách nộp khác",
+                     "steps": "trình tự thực hiện", "other_note": "ghi chú của cách nộp khác",
+                     "conditions": "yêu cầu, điều kiện", "result": "kết quả"}
+
+
 def _time(limit: TimeLimit | None) -> str:
+    """The time limit; for the officer to check, where a unit the cell lacks was taken from."""
     if limit is None:
         return "không ghi thời hạn"
-    return limit.clause() + (" (nguồn không ghi đơn vị)" if limit.unitless else "")
+    if limit.unitless:
+        return limit.clause() + " [ô thời hạn không có đơn vị]"
+    if limit.unit_source:
+        where = UNIT_SOURCE_NAMES.get(limit.unit_source, limit.unit_source)
+        return f"{limit.clause()} [ô thời hạn ghi «{limit.text}», đơn vị lấy từ {where}]"
+    return limit.clause()
 
 
 def render_card(procedure: Procedure) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any
 
+from knowledge.catalogue.parse_papers import refine_stored
 from knowledge.catalogue.parse_time import parse_time_limit
 from knowledge.procedure import (
     CaseTime,
@@ -16,6 +17,7 @@ from knowledge.procedure import (
     FeeKind,
     Level,
     Paper,
+    PaperKind,
     Procedure,
     TimeLimit,
     TimeLimitKind,
@@ -41,7 +43,8 @@ def _time_limit(data: dict[str, Any]) -> TimeLimit | None:
             return parse_time_limit(data["text"])
         return TimeLimit(TimeLimitKind.DURATION, data["text"], data["value"], data["unit"])
     cases = tuple(CaseTime(**case) for case in data.get("cases", ()))
-    return TimeLimit(TimeLimitKind(data["kind"]), data["text"], data["value"], data["unit"], cases)
+    return TimeLimit(TimeLimitKind(data["kind"]), data["text"], data["value"], data["unit"], cases,
+                     data.get("unit_source"))  # rows stored before unit_source lack it
 
 
 def _channel(data: dict[str, Any]) -> Channel:
@@ -54,12 +57,22 @@ def _channel(data: dict[str, Any]) -> Channel:
     )
 
 
+def _papers(rows: list[dict[str, Any]]) -> tuple[Paper, ...]:
+    """Rows stored before papers had a kind and a label list every item as a paper, in the
+    source's order: they are classified, labelled and ordered again, as a fresh import would."""
+    papers = tuple(Paper(**{**row, "kind": PaperKind(row.get("kind", PaperKind.SUBMIT))})
+                   for row in rows)
+    if papers and not any("kind" in row for row in rows):
+        return refine_stored(papers)
+    return papers
+
+
 def from_dict(data: dict[str, Any]) -> Procedure:
     """Inverse of :func:`to_dict`."""
     values = dict(data)
     values["levels"] = tuple(Level(level) for level in data.get("levels", ()))
     values["channels"] = tuple(_channel(c) for c in data.get("channels", ()))
-    values["papers"] = tuple(Paper(**paper) for paper in data.get("papers", ()))
+    values["papers"] = _papers(list(data.get("papers", ())))
     for key in ("steps", "legal_basis", "related"):
         values[key] = tuple(data.get(key, ()))
     return Procedure(**values)

@@ -2,19 +2,21 @@
 
 The national catalogue says "Công an cấp Xã" or "Sở Tư pháp"; a YAML file per province
 (``provinces/<slug>/agencies.yml``) says which unit that is there, where, when and how to file
-online. Old addresses (before the July 2025 merger into two local levels) are converted to the new
-commune with ``vietnamadminunits``.
+online, and — in an optional ``fees:`` section — the fees its provincial council set (procedure code
+→ figure and the resolution it comes from). Old addresses (before the July 2025 merger into two
+local levels) are converted to the new commune with ``vietnamadminunits``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from vietnamadminunits import convert_address
 
-from knowledge.procedure import Level, Procedure
+from knowledge.procedure import ChannelKind, Level, Procedure
 
 PROVINCES_DIR = Path(__file__).resolve().parents[2] / "provinces"
 
@@ -35,13 +37,46 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class ProvincialFee:
+    """A fee the provincial council set for one procedure, as its own resolution states it.
+
+    Only ever filled from the province's resolution (``source`` names it), never estimated: the
+    national catalogue says only "do Hội đồng nhân dân cấp tỉnh quyết định".
+    """
+
+    code: str
+    source: str  # "Nghị quyết số …/…/NQ-HĐND ngày … của HĐND tỉnh …"
+    amount_vnd: int | None = None  # every channel
+    by_channel: Mapping[ChannelKind, int] = field(default_factory=dict)  # overrides amount_vnd
+    text: str | None = None  # words when there is no single figure ("8.000 đồng/bản sao")
+
+    @classmethod
+    def from_yaml(cls, code: str, entry: dict) -> ProvincialFee:
+        """One ``fees:`` entry; an entry with no source, or with nothing to state, is refused."""
+        source = str(entry.get("source") or "").strip()
+        by_channel = {ChannelKind(k): int(v) for k, v in (entry.get("channels") or {}).items()}
+        amount = entry.get("amount_vnd")
+        text = str(entry["text"]).strip() if entry.get("text") else None
+        if not source:
+            raise ValueError(f"fees.{code}: no source (the resolution the figure comes from)")
+        if amount is None and not by_channel and not text:
+            raise ValueError(f"fees.{code}: neither amount_vnd, channels nor text")
+        return cls(code, source, None if amount is None else int(amount), by_channel, text)
+
+    def amount_for(self, kind: ChannelKind) -> int | None:
+        """The figure for one channel, if the resolution gives one."""
+        return self.by_channel.get(kind, self.amount_vnd)
+
+
+@dataclass(frozen=True)
 class ProvincialOverlay:
-    """The province's units, portal and default opening hours."""
+    """The province's units, portal, default opening hours and provincially-set fees."""
 
     province: str
     online_portal_url: str
     default_hours: str
     units: tuple[Unit, ...]
+    fees: Mapping[str, ProvincialFee] = field(default_factory=dict)  # by procedure code
 
     @classmethod
     def load(cls, path: Path) -> ProvincialOverlay:
@@ -55,7 +90,10 @@ class ProvincialOverlay:
             )
             for u in data["units"]
         )
-        return cls(data["province"], data["online_portal"]["url"], data["default_hours"], units)
+        fees = {str(code): ProvincialFee.from_yaml(str(code), entry or {})
+                for code, entry in (data.get("fees") or {}).items()}
+        return cls(data["province"], data["online_portal"]["url"], data["default_hours"], units,
+                   fees)
 
     @classmethod
     def for_province(cls, slug: str, root: Path = PROVINCES_DIR) -> ProvincialOverlay:
@@ -76,6 +114,10 @@ class ProvincialOverlay:
 
     def hours_of(self, unit: Unit) -> str:
         return unit.hours or self.default_hours
+
+    def fee_for(self, procedure: Procedure) -> ProvincialFee | None:
+        """The fee the province's own resolution sets for this procedure, if the overlay has it."""
+        return self.fees.get(procedure.code)
 
 
 def new_commune(old_address: str) -> str | None:

@@ -4,18 +4,19 @@ The portal's table lost its separators: ``Hình thức nộpThời gianPhí, l�
 kind + time + fee + optional note in brackets + free description, all glued together. A row starts
 where a channel name is directly followed by a time cell (a digit or a capital letter). When
 the time cell is a bare number glued to a fee figure ("Trực tuyến120,000 VNĐ"), the time is the
-shortest digit prefix that leaves a well-formed figure.
+shortest digit prefix that leaves a well-formed figure. A bare time figure ("7") whose note has no
+unit for it borrows one from the rest of the procedure (:func:`with_borrowed_units`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.catalogue.parse_fees import VND, parse_fee
-from knowledge.catalogue.parse_time import _UNIT, NUMBER, parse_time_limit
+from knowledge.catalogue.parse_time import _UNIT, NUMBER, borrow_unit, parse_time_limit
 from knowledge.catalogue.text import NO_INFO, clean
-from knowledge.procedure import Channel, ChannelKind
+from knowledge.procedure import Channel, ChannelKind, TimeLimitKind
 
 HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 KINDS = {
@@ -115,3 +116,43 @@ def parse_channel_rows(rows: tuple[dict[str, str], ...]) -> tuple[Channel, ...]:
         for row in rows
     )
     return tuple(c for c in built if c is not None)
+
+
+def with_borrowed_units(
+    channels: tuple[Channel, ...], steps: str = "", conditions: str = "", result: str = ""
+) -> tuple[Channel, ...]:
+    """Bare time figures given the unit the procedure itself writes for that figure, if it does.
+
+    Looked for in this order (the channel's own note was read by :func:`parse_time_limit`): another
+    channel's cell that writes the same figure with its unit (the table itself), the steps, the
+    other channels' notes, the conditions, the result — each text only where it states a time limit
+    (:func:`borrow_unit`). The source is kept in ``TimeLimit.unit_source``; a figure no source gives
+    a unit to stays bare.
+    """
+    filled = []
+    for channel in channels:
+        limit = channel.time_limit
+        if limit is None or not limit.unitless or limit.value is None:
+            filled.append(channel)
+            continue
+        others = [c for c in channels if c is not channel]
+        cells = {
+            c.time_limit.unit for c in others
+            if c.time_limit and c.time_limit.kind is TimeLimitKind.DURATION
+            and c.time_limit.value == limit.value and c.time_limit.unit
+            and c.time_limit.unit_source is None  # written in the cell itself, not borrowed
+        }
+        sources: list[tuple[str, set[str] | str]] = [
+            ("other_channel", cells),
+            ("steps", steps),
+            ("other_note", "\n".join(c.description for c in others)),
+            ("conditions", conditions),
+            ("result", result),
+        ]
+        borrowed = borrow_unit(limit.value, sources)
+        if borrowed is None:
+            filled.append(channel)
+            continue
+        unit, source = borrowed
+        filled.append(replace(channel, time_limit=replace(limit, unit=unit, unit_source=source)))
+    return tuple(filled)

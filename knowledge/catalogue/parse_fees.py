@@ -4,7 +4,9 @@ The portal writes some figures in thousands of đồng ("20 VNĐ" with a note "2
 such a figure is scaled only when the note itself states the full amount. A small figure whose note
 instead cites a tariff ("áp dụng mức phí 25.000 đồng/hồ sơ … theo Thông tư số 64/2025/TT-BTC") or
 writes the same figure in USD depends on that rule; with no such note it stays unknown. Figures in
-other currencies are rules for the bot to quote, not VND amounts.
+other currencies are rules for the bot to quote, not VND amounts. A fee the text says the provincial
+council sets ("Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh … quyết định") is provincial: the
+amount differs by province, so a figure written beside it is only kept as the catalogue's sample.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ RULE = re.compile(
 # The notes column sometimes says in words that there is no fee.
 NO_FEE = re.compile(
     r"không (?:thu|mất|phải nộp|quy định(?: về)?[^.;]{0,40}) (?:phí|lệ phí)|miễn (?:phí|lệ phí)",
+    re.IGNORECASE,
+)
+
+# The provincial council (HĐND cấp tỉnh) named as the one that sets the fee: "do Hội đồng nhân dân
+# tỉnh … quyết định", "theo quy định của Hội đồng nhân dân cấp tỉnh", "thẩm quyền quyết định của
+# Hội đồng nhân dân tỉnh", "Nghị quyết số 12/2020/NQ-HĐND".
+_COUNCIL = r"(?:Hội đồng nhân dân|HĐND)"
+PROVINCIAL = re.compile(
+    rf"{_COUNCIL}[^.;]{{0,60}}?(?:quyết định|quy định)|"
+    rf"(?:quyết định|quy định|thẩm quyền|nghị quyết)[^.;]{{0,60}}?{_COUNCIL}|NQ-HĐND",
     re.IGNORECASE,
 )
 
@@ -77,7 +89,18 @@ def _from_description(description: str, cell: str) -> Fee:
 
 
 def parse_fee(cell: str, description: str = "") -> Fee:
-    """Classify one fee cell; the description is read only when the cell is empty."""
+    """Classify one fee cell; the description is read only when the cell is empty.
+
+    Whatever the cell says first ("Miễn phí", a figure, a rule), a text that names the provincial
+    council as the one that sets the fee makes it :attr:`FeeKind.PROVINCIAL`.
+    """
+    fee = _classify(cell, description)
+    if fee.kind is not FeeKind.UNKNOWN and PROVINCIAL.search(fee.text):
+        return Fee(FeeKind.PROVINCIAL, fee.amount_vnd, fee.text)
+    return fee
+
+
+def _classify(cell: str, description: str) -> Fee:
     text = LABEL.sub("", clean(cell)).strip()
     if not text:
         return _from_description(description or "", clean(cell))

@@ -3,7 +3,11 @@ words, or — when the cell is empty — what the channel's note states: one dur
 per case or per stage, or an explicit "no time limit".
 
 Nothing is guessed: a unit comes only from the source, and a note is read only where it states the
-time itself (each duration with its case or stage written next to it).
+time itself (each duration with its case or stage written next to it). A bare figure whose note
+has no unit for it may borrow one from the rest of the procedure (:func:`borrow_unit`), but only
+from a phrase that states a time limit with that same figure ("Trong thời hạn 07 ngày làm việc kể
+từ ngày nhận được hồ sơ…"), never from a sub-step (checking the dossier, asking for more papers),
+a date, a threshold or a condition ("có từ 01 năm trở lên").
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 
 from knowledge.catalogue.text import clean
 from knowledge.procedure import CaseTime, TimeLimit, TimeLimitKind
@@ -69,6 +74,78 @@ def _unit_of(value: float, note: str) -> str | None:
     """The one unit the note writes after ``value``, if exactly one."""
     units = {unit for number, unit, _ in durations(note) if number == value}
     return units.pop() if len(units) == 1 else None
+
+
+# A phrase that states a time limit: the words just before the figure, or "kể từ" (counted from an
+# event) after it in the same sentence. Not: "sau thời hạn 01 năm", "ít nhất 01 ngày … trước",
+# "có từ 01 năm trở lên", "(01 năm một lần)", "01 ngày 15/3/2020" (a date).
+LIMIT_BEFORE = re.compile(
+    r"(?:thời hạn|thời gian|trong vòng|trong|không quá|tối đa|chậm nhất)"
+    r"(?:[\s:,]|là|giải quyết|hồ sơ)*$",
+    re.IGNORECASE,
+)
+LIMIT_AFTER = re.compile(r"^[^.;\n]{0,80}?\b(?:kể từ|tính từ)\b", re.IGNORECASE)
+NOT_LIMIT_BEFORE = re.compile(
+    r"\b(?:sau|ít nhất|tối thiểu|từ|mỗi|hơn|quá hạn)\s*(?:thời hạn|thời gian)?\s*$", re.IGNORECASE
+)
+NOT_LIMIT_AFTER = re.compile(
+    r"^\s*(?:\([^()]*\)\s*)?(?:trở lên|trở xuống|một lần|trước|liên tục|gần nhất|tiếp theo|\d)",
+    re.IGNORECASE,
+)
+# A sentence about one sub-step, whose time is not the procedure's: checking or completing the
+# dossier ("trả lời tính đầy đủ của hồ sơ trong 01 ngày làm việc", "có văn bản … để bổ sung, hoàn
+# thiện hồ sơ", "Tiếp nhận hồ sơ: Trong thời hạn 01 ngày làm việc …").
+SUB_STEP = re.compile(
+    r"tính (?:đầy đủ|hợp lệ)|bổ sung, hoàn thiện|hoàn thiện hồ sơ|(?:yêu cầu|cần) bổ sung|"
+    r"còn thiếu|(?:chưa|không) đầy đủ|"
+    r"(?:hướng dẫn|đề nghị)[^.;\n]{0,60}bổ sung|tiếp nhận hồ sơ\s*:|kiểm tra và tiếp nhận|"
+    r"kiểm tra thành phần hồ sơ|trả lời ngay",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"[\n;]|\.(?=\s)")
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[str, str]:
+    """The part of the sentence before ``start`` and after ``end`` (each at most 250 characters)."""
+    head = text[max(0, start - 250) : start]
+    cut = [m.end() for m in SENTENCE_END.finditer(head)]
+    tail = text[end : end + 250]
+    stop = SENTENCE_END.search(tail)
+    return head[cut[-1] :] if cut else head, tail[: stop.start()] if stop else tail
+
+
+def limit_units(value: float, text: str) -> set[str]:
+    """Units written after ``value`` where ``text`` states a time limit (:data:`LIMIT_BEFORE`)."""
+    text = unicodedata.normalize("NFC", text or "")
+    units = set()
+    for match in DURATION.finditer(text):
+        if _number(match["value"]) != value:
+            continue
+        before, after = _sentence(text, match.start(), match.end())
+        if NOT_LIMIT_BEFORE.search(before) or NOT_LIMIT_AFTER.match(after):
+            continue
+        if not (LIMIT_BEFORE.search(before) or LIMIT_AFTER.match(after)):
+            continue
+        if SUB_STEP.search(before + match.group(0) + after):
+            continue
+        units.add(match["unit"].lower())
+    return units
+
+
+def borrow_unit(
+    value: float, sources: Iterable[tuple[str, set[str] | str]]
+) -> tuple[str, str] | None:
+    """(unit, source name) for a bare figure, from the first source that writes it as a time limit.
+
+    ``sources`` are (name, text) pairs, strongest first, or (name, units) where the units are
+    already known (another channel's cell). The first source that has the figure decides: one
+    unit, or — when it writes the figure with two units — none, rather than a weaker source's.
+    """
+    for name, source in sources:
+        units = set(source) if isinstance(source, set) else limit_units(value, source)
+        if units:
+            return (units.pop(), name) if len(units) == 1 else None
+    return None
 
 
 def _in_words(text: str) -> TimeLimit:
@@ -177,8 +254,10 @@ def parse_time_limit(cell: str, note: str = "") -> TimeLimit | None:
     match = CELL.match(text)
     if match:
         value = _number(match["value"])
-        unit = (match["unit"] or "").lower() or _unit_of(value, note)
-        return TimeLimit(TimeLimitKind.DURATION, text, value, unit or None)
+        unit = (match["unit"] or "").lower()
+        borrowed = None if unit else _unit_of(value, note)
+        return TimeLimit(TimeLimitKind.DURATION, text, value, unit or borrowed or None,
+                         unit_source="note" if borrowed else None)
     if RANGE.match(text):
         written = re.search(rf"{re.escape(text)}\s*(?:{_UNIT})\b", note, re.IGNORECASE)
         return TimeLimit(TimeLimitKind.RULE, written.group(0) if written else text)

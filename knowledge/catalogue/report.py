@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from knowledge.catalogue.text import clean
-from knowledge.procedure import FeeKind, Procedure, TimeLimitKind
+from knowledge.procedure import FeeKind, PaperKind, Procedure, TimeLimitKind
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,10 @@ def _fee_classified(p: Procedure) -> bool:
 
 
 def _itemised(p: Procedure) -> bool:
-    return bool(p.papers) and all(x.originals is not None or x.copies is not None
-                                  for x in p.papers[:-1])
+    """Real papers (notes and headings do not count), each with its counts but for at most one:
+    the portal's last item has no count after it."""
+    papers = p.required_papers
+    return bool(papers) and sum(x.originals is None and x.copies is None for x in papers) <= 1
 
 
 Check = tuple[str, str, Callable[[Procedure], bool], Callable[[Procedure], bool]]
@@ -72,7 +74,7 @@ CHECKS: tuple[Check, ...] = (
      lambda p: bool(p.channels), _fee_classified),
     ("fees_classified_where_stated", "Phí, lệ phí đã phân loại, khi nguồn có ghi phí",
      lambda p: bool(p.channels) and _fee_stated(p), _fee_classified),
-    ("papers_itemised", "Thành phần hồ sơ tách được từng giấy tờ",
+    ("papers_itemised", "Thành phần hồ sơ tách được từng giấy tờ (không tính ghi chú)",
      lambda p: bool(clean(p.papers_text)), _itemised),
     ("levels", "Cấp thực hiện", lambda p: True, lambda p: bool(p.levels)),
     ("steps", "Trình tự thực hiện", lambda p: bool(clean(p.steps_text)), lambda p: bool(p.steps)),
@@ -101,6 +103,20 @@ def time_kinds(procedures: Iterable[Procedure]) -> dict[str, int]:
     return {str(kind): count for kind, count in counts.items()}
 
 
+def paper_kinds(procedures: Iterable[Procedure]) -> dict[str, int]:
+    """Items of the papers tables by kind, and how many procedures mix notes into their papers.
+
+    ``paper_items_*`` count items; ``with_paper_notes`` / ``with_papers_to_show`` count procedures.
+    """
+    items = list(procedures)
+    counts = {f"paper_items_{kind}": 0 for kind in PaperKind}
+    for paper in (x for p in items for x in p.papers):
+        counts[f"paper_items_{paper.kind}"] += 1
+    counts["with_paper_notes"] = sum(bool(p.paper_notes) for p in items)
+    counts["with_papers_to_show"] = sum(bool(p.papers_to_show) for p in items)
+    return counts
+
+
 def summary(procedures: Iterable[Procedure]) -> dict[str, int | float]:
     """The report as one flat JSON object: counts of procedures, and shares.
 
@@ -116,6 +132,7 @@ def summary(procedures: Iterable[Procedure]) -> dict[str, int | float]:
     for measure in coverage(items):
         result[measure.key] = measure.parsed
         result[f"{measure.key}_share"] = round(measure.share, 4)
+    result.update(paper_kinds(items))
     result["channels"] = sum(len(p.channels) for p in items)
     for kind, count in time_kinds(items).items():
         result[f"channels_time_{kind}"] = count

@@ -19,7 +19,7 @@ from rich.table import Table  # noqa: E402
 
 from knowledge.retrieval import Retriever  # noqa: E402
 from knowledge.retrieval.build_model import is_built  # noqa: E402
-from knowledge.retrieval.evaluate import evaluate, read_questions  # noqa: E402
+from knowledge.retrieval.evaluate import Ranked, evaluate, read_questions  # noqa: E402
 from knowledge.retrieval.semantic import MODEL_ENV  # noqa: E402
 
 MODEL_FOLDER = "models/multilingual-e5-small"
@@ -68,14 +68,15 @@ def search_command(
     retriever = load_retriever(lexical_only=lexical)
     result = retriever.search(question, k=k)
     table = Table(title=f"{question}  [{retriever.mode}]")
-    for column in ("#", "code", "score", "procedure"):
+    for column in ("#", "code", "score", "procedure", "same at other levels"):
         table.add_column(column)
     for rank, hit in enumerate(result.hits, 1):
-        table.add_row(str(rank), hit.code, f"{hit.score:.3f}", hit.name)
+        table.add_row(str(rank), hit.code, f"{hit.score:.3f}", hit.name, ", ".join(hit.twins))
     console = Console()
     console.print(table)
     verdict = "confident" if result.confident else "not confident: ask the citizen to say more"
     console.print(verdict + (" (ambiguous: several procedures fit)" if result.ambiguous else ""))
+    console.print(" ".join(f"{name}={value:.3f}" for name, value in result.signals.items()))
 
 
 @eval_app.command("retrieval")
@@ -83,10 +84,15 @@ def retrieval_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON-lines questions."),
     lexical: bool = typer.Option(False, "--lexical", help="Lexical index only (no model)."),
 ) -> None:
-    """Print one JSON object: n, hit@1, hit@5, mrr@10, p50_ms, p95_ms."""
+    """Print one JSON object: n, hit@1, hit@5, mrr@10, confident_share, confident_precision,
+    p50_ms, p95_ms, mode. Confident: the chat would present the first procedure as the answer."""
     retriever = load_retriever(lexical_only=lexical)
-    metrics = evaluate(lambda q: [h.code for h in retriever.search(q, k=10).hits],
-                       read_questions(file))
+
+    def rank(question: str) -> Ranked:
+        result = retriever.search(question, k=10)
+        return Ranked([h.code for h in result.hits], result.presents_one)
+
+    metrics = evaluate(rank, read_questions(file))
     typer.echo(json.dumps(metrics | {"mode": retriever.mode}))
 
 

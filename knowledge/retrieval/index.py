@@ -40,7 +40,8 @@ def _fingerprint(rows: Iterable[list[str]], files: tuple[Path, ...], extra: str)
 def lexical_fingerprint(procedures: list[Procedure]) -> str:
     """Hash of every indexed field, the aliases, the lexicon and the index format."""
     files = (ALIASES_FILE, ABBREVIATIONS, STOPWORDS)
-    return _fingerprint((_all_fields(p) for p in procedures), files, "lexical")
+    # "names-2": name coverage reads names without level qualifiers (saved next to the indexes).
+    return _fingerprint((_all_fields(p) for p in procedures), files, "lexical\0names-2")
 
 
 def semantic_fingerprint(procedures: list[Procedure], model: str) -> str:

@@ -60,18 +60,3 @@ class LexicalIndex:
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 score of every document for the ``terms`` of an (already expanded) query."""
         return self._bm25.get_scores(query_terms)
-
-    def coverage(self, syllables: frozenset[str], document: int) -> float:
-        """IDF-weighted share of the query's content syllables found in one document.
-
-        Rare syllables count most, so "bóng đá" does not look covered by a document that only
-        shares the folded "da" (đã, đá, da) with it; a syllable no document has counts fully.
-        """
-        words = sorted(syllables)
-        found = total = 0.0
-        for word in words:
-            present = self._bm25.get_scores([word]) > 0
-            weight = float(np.log((present.size + 1) / (present.sum() + 0.5)))
-            total += weight
-            found += weight if present[document] else 0.0
-        return found / total if total > 0 else 0.0

@@ -4,7 +4,9 @@ The title index (name, aliases, field) is precise; the full-text index (plus app
 conditions, papers, result) catches situations described in other words; the embeddings catch
 paraphrase. Without a model the two lexical indexes are fused alone. The best fused candidates are
 then re-ordered by how much of their name the question covers (``rerank``), which separates a
-procedure from its longer siblings (another level, "có yếu tố nước ngoài").
+procedure from its longer siblings ("có yếu tố nước ngoài", "cấp lại"). Twins, the same procedure
+at several levels of government, are listed once, as the variant the province or commune handles
+(``twins``). Whether the first hit may be presented as the answer is calibrated in ``confidence``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.procedure import Procedure
+from knowledge.procedure import Level, Procedure
+from knowledge.retrieval import confidence
 from knowledge.retrieval import index as storage
 from knowledge.retrieval.aliases import AliasRules
 from knowledge.retrieval.documents import Document, build_document
@@ -23,41 +26,51 @@ from knowledge.retrieval.fusion import fuse
 from knowledge.retrieval.lexical import LexicalIndex, content_syllables, terms
 from knowledge.retrieval.rerank import NameCoverage
 from knowledge.retrieval.semantic import Encoder, SemanticIndex, resolve_model
+from knowledge.retrieval.twins import LOCAL_LEVELS, Twins, asks_for_central_level, without_level
 from nlu.lexicon import Lexicon, default_lexicon
 
 WEIGHTS = {"title": 0.3, "full": 0.3, "semantic": 0.4}
 LEXICAL_FIELDS = ("title", "full")
 NAMES_FILE = "names.json"  # name coverage's syllable sets, next to the lexical indexes
-# Confidence: the best procedure must contain most of what the question is about, and in hybrid
-# mode also be close in meaning. Ambiguity: the runner-up is nearly as good.
-MIN_COVERAGE = 0.5
-MIN_CONTENT_SYLLABLES = 2  # one syllable ("tên", "xe") is too vague to act on
-MIN_COSINE = 0.80
-AMBIGUOUS_GAP = 0.03
+TWIN_ROOM = 20  # candidates beyond k, so that k hits remain once twins are collapsed
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved procedure with its fused score (0–1)."""
+    """One retrieved procedure with its fused score (0–1).
+
+    ``twins``: codes of the same procedure at other levels (``twins``), not listed separately;
+    the hit is the variant the deployment's own levels handle, unless the question asked for the
+    central level.
+    """
 
     code: str
     name: str
     score: float
+    twins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """The ranked procedures, and whether the best one can be trusted.
 
-    ``confident``: the top hit fits the question well enough to answer about it directly.
+    ``confident``: the top hit fits the question (the question names most of it).
     ``ambiguous``: another procedure is almost as good, so the dialogue should offer a choice.
-    ``signals``: the numbers behind both verdicts (coverage, cosine, gap), for logs and tuning.
+    One procedure is presented as the answer only when confident and not ambiguous
+    (``presents_one``). Thresholds and how they were chosen: ``confidence``.
+    ``signals``: the numbers behind both verdicts (name coverage, gap, cosine…), for logs and
+    tuning.
     """
 
     hits: list[Hit]
     confident: bool
     ambiguous: bool = False
     signals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def presents_one(self) -> bool:
+        """True when the chat may present the top hit as *the* answer."""
+        return self.confident and not self.ambiguous
 
 
 class Retriever:
@@ -72,6 +85,8 @@ class Retriever:
         semantic: SemanticIndex | None = None,
         encoder: Encoder | None = None,
         name_coverage: NameCoverage | None = None,
+        levels: list[tuple[Level, ...]] | None = None,
+        local_levels: Iterable[Level] = LOCAL_LEVELS,
     ) -> None:
         self.codes = codes
         self.names = names
@@ -80,6 +95,9 @@ class Retriever:
         self.semantic = semantic
         self.encoder = encoder
         self.name_coverage = name_coverage or _name_coverage(names, lexicon, AliasRules.load())
+        self.twins = Twins(names, levels)
+        # Levels whose variant of a twin comes first (see ``twins``); empty: no preference.
+        self.local_levels = frozenset(local_levels)
 
     @property
     def mode(self) -> str:
@@ -94,13 +112,17 @@ class Retriever:
         model: str | None = None,
         *,
         progress: bool = False,
+        local_levels: Iterable[Level] = LOCAL_LEVELS,
     ) -> Retriever:
         """Index ``procedures``, saving under ``index_dir`` when given.
 
         ``model``: a sentence-transformers folder or name; None reads ``$MOTCUA_EMBEDDING_MODEL``;
         with neither (or "none") the retriever is lexical only and needs no model at all.
+        ``local_levels``: the levels of government the deployment handles itself; of twins (one
+        procedure at several levels) the variant at these levels ranks first.
         """
-        return cls._assemble(procedures, index_dir, resolve_model(model), progress, reuse=False)
+        model = resolve_model(model)
+        return cls._assemble(procedures, index_dir, model, progress, local_levels, reuse=False)
 
     @classmethod
     def load_or_build(
@@ -110,9 +132,11 @@ class Retriever:
         model: str | None = None,
         *,
         progress: bool = False,
+        local_levels: Iterable[Level] = LOCAL_LEVELS,
     ) -> Retriever:
         """Load the indexes saved for exactly this catalogue and model, or build and save them."""
-        return cls._assemble(procedures, index_dir, resolve_model(model), progress, reuse=True)
+        model = resolve_model(model)
+        return cls._assemble(procedures, index_dir, model, progress, local_levels, reuse=True)
 
     @classmethod
     def _assemble(
@@ -121,6 +145,7 @@ class Retriever:
         index_dir: Path | None,
         model: str | None,
         progress: bool,
+        local_levels: Iterable[Level],
         reuse: bool,
     ) -> Retriever:
         lexicon = default_lexicon()
@@ -175,7 +200,10 @@ class Retriever:
             if kept:
                 storage.remove_stale(kept.parent, kept)
         codes = [p.code for p in procedures]
-        return cls(codes, names, lexical, lexicon, semantic, encoder, name_coverage)
+        levels = [p.levels for p in procedures]
+        return cls(
+            codes, names, lexical, lexicon, semantic, encoder, name_coverage, levels, local_levels
+        )
 
     def scores(self, query: str) -> dict[str, np.ndarray]:
         """Raw scores of every procedure: BM25 per lexical index, cosine for "semantic"."""
@@ -188,9 +216,12 @@ class Retriever:
             scores["semantic"] = self.semantic.scores(self.encoder.queries([expanded])[0])
         return scores
 
-    def search(self, query: str, k: int = 5) -> SearchResult:
+    def search(
+        self, query: str, k: int = 5, *, local_levels: Iterable[Level] | None = None
+    ) -> SearchResult:
         """The ``k`` best procedures for ``query``, with confidence.
 
+        ``local_levels``: overrides the retriever's for this search (empty: no twin preference).
         The expanded question is cut into terms once: on a long question that is several
         milliseconds, and the indexes, name coverage and confidence all read the same terms.
         """
@@ -202,26 +233,46 @@ class Retriever:
         syllables = content_syllables(query_terms)
         scores = self._scores(expanded, query_terms)
         fused = self.name_coverage.rerank(fuse(scores, WEIGHTS), syllables)
-        order = np.argsort(-fused, kind="stable")[: max(k, 2)]
-        hits = [Hit(self.codes[i], self.names[i], float(fused[i])) for i in order]
-        top = int(order[0])
+        window = np.argsort(-fused, kind="stable")[: max(k, 2) + TWIN_ROOM]
+        levels = self.local_levels if local_levels is None else frozenset(local_levels)
+        # One hit per procedure: twins (the same procedure at other levels) collapse into the
+        # variant of the local levels, which takes the group's best score.
+        ranked = self.twins.collapse(
+            [int(i) for i in window], levels, central=asks_for_central_level(query)
+        )[: max(k, 2)]
+        hits = [
+            Hit(
+                self.codes[chosen],
+                self.names[chosen],
+                max(float(fused[i]) for i in (chosen, *others)),
+                tuple(self.codes[i] for i in others),
+            )
+            for chosen, others in ranked
+        ]
+        top, twins = ranked[0]
         signals = {
-            "coverage": self.lexical["full"].coverage(syllables, top),
-            "gap": float(fused[order[0]] - fused[order[1]]),
+            # a question naming the procedure names all its twins alike
+            "name_coverage": max(
+                self.name_coverage.coverage(syllables, i) for i in (top, *twins)
+            ),
+            "score": hits[0].score,
+            # the runner-up is never a twin: twins do not make a result ambiguous
+            "gap": hits[0].score - (hits[1].score if len(hits) > 1 else 0.0),
+            "content": float(len(content)),
         }
         if "semantic" in scores:
             signals["cosine"] = float(scores["semantic"][top])
-        confident = (
-            len(content) >= MIN_CONTENT_SYLLABLES
-            and signals["coverage"] >= MIN_COVERAGE
-            and signals.get("cosine", 1.0) >= MIN_COSINE
-        )
-        ambiguous = confident and signals["gap"] < AMBIGUOUS_GAP
+        calibration = confidence.HYBRID if "semantic" in scores else confidence.LEXICAL
+        confident, ambiguous = calibration.judge(signals)
         return SearchResult(hits[:k], confident, ambiguous, signals)
 
 
 def _name_coverage(names: list[str], lexicon: Lexicon, rules: AliasRules) -> NameCoverage:
-    return NameCoverage(names, lexicon, [rules.for_name(name) for name in names])
+    """Name coverage over names without their level qualifiers: a citizen never says "(thực hiện
+    tại cấp tỉnh)", and twins are told apart by ``twins``, not by the question."""
+    return NameCoverage(
+        [without_level(name) for name in names], lexicon, [rules.for_name(name) for name in names]
+    )
 
 
 def _progress(items: list[Procedure], label: str, enabled: bool) -> Iterable[Procedure]:

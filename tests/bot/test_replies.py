@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.replies import detail_text, essential_first, fee_and_time_text, online_guide_text, procedure_card
+from bot.replies.aspects import aspect_text
+from knowledge.answer import Aspect
+
+from bot.replies import essential_first, fee_and_time_text, online_guide_text, procedure_card
 from knowledge.catalogue.overlay import ProvincialOverlay
 
 
@@ -25,8 +28,12 @@ def test_card_for_permanent_residence_states_fees_time_and_the_police(catalogue,
 
 def test_channels_sharing_terms_share_one_line(catalogue) -> None:
     text = fee_and_time_text(catalogue["1.001193"])
-    assert text.count("\n") == 0
-    assert "Trực tuyến, Qua bưu chính, Trực tiếp" in text and "Miễn phí" in text
+    # one line for the three channels, then the advice the bare figure "1" needs
+    assert text.splitlines() == [
+        "• Trực tuyến, Qua bưu chính, Trực tiếp: thời hạn 1 (danh mục chỉ ghi số, không ghi ngày, "
+        "giờ hay tháng) — lệ phí Miễn phí",
+        "Hãy hỏi nơi nộp hồ sơ để biết chắc thời hạn.",
+    ]
 
 
 def test_time_limits_that_are_not_one_figure_say_so(catalogue) -> None:
@@ -49,13 +56,18 @@ def test_card_fits_a_phone_screen(catalogue, overlay) -> None:
         assert len(procedure_card(catalogue[code], overlay)) < 1400
 
 
-def test_every_detail_aspect_answers_from_the_record(catalogue, overlay) -> None:
+def test_every_aspect_answers_from_the_record(catalogue, overlay) -> None:
     procedure = catalogue["1.004222"]
-    for aspect in ("papers", "fee", "time", "where", "who", "conditions", "steps", "legal"):
-        assert "Đăng ký thường trú" in detail_text(procedure, aspect, overlay) or aspect == "where"
-    assert "Giấy tờ cho «Đăng ký thường trú»" in detail_text(procedure, "papers", overlay)
-    with pytest.raises(ValueError):
-        detail_text(procedure, "weather", overlay)
+    texts = {aspect: aspect_text(procedure, aspect, overlay) for aspect in Aspect}
+    assert "Giấy tờ cho «Đăng ký thường trú»" in texts[Aspect.PAPERS]
+    assert "10.000 đồng" in texts[Aspect.FEE] and "20.000 đồng" in texts[Aspect.FEE]
+    assert "7 ngày làm việc" in texts[Aspect.TIME]
+    assert "Nơi nộp: Công an" in texts[Aspect.WHERE]
+    assert procedure.competent_agency in texts[Aspect.AGENCY]
+    assert procedure.applicants[:40] in texts[Aspect.WHO]
+    assert procedure.legal_basis[0][:40] in texts[Aspect.LEGAL]
+    assert procedure.url in texts[Aspect.ONLINE]
+    assert all(len(text) <= 2000 for text in texts.values())
 
 
 def test_online_guide_gives_the_procedure_link_or_the_counter(catalogue, overlay) -> None:

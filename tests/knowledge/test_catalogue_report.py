@@ -29,6 +29,19 @@ def test_papers_itemised_bar(figures):
     assert figures["papers_itemised"] >= BAR * figures["with_papers"]
 
 
+def test_papers_itemised_counts_real_papers_only(catalogue, figures):
+    measures = {m.key: m for m in coverage(catalogue.values())}
+    # 2.001201's only item is "không quy định": split, but no paper in it
+    assert catalogue["2.001201"].papers and "2.001201" in measures["papers_itemised"].missing
+    items = sum(len(p.papers) for p in catalogue.values())
+    kinds = ("paper_items_submit", "paper_items_show", "paper_items_note")
+    assert sum(figures[k] for k in kinds) == items
+    assert figures["with_paper_notes"] == sum(bool(p.paper_notes) for p in catalogue.values())
+    share = figures["with_paper_notes"] / figures["with_papers"]
+    print(f"procedures whose papers table holds notes: {figures['with_paper_notes']} "
+          f"({share:.1%}); note items {figures['paper_items_note']} of {items}")
+
+
 def test_fees_classified_where_the_source_states_a_fee(figures):
     assert figures["fees_classified_where_stated"] >= BAR * figures["fees_stated"]
 

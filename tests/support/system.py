@@ -96,9 +96,11 @@ def system_env(data_dir: Path, rasa_venv: Path, **ports: int) -> dict[str, str]:
     return env
 
 
-def start_system(data_dir: Path, rasa_venv: Path) -> RunningSystem:
-    """Run `motcua up` and wait until the web server and Rasa both answer."""
-    ports = {"rasa_port": free_port(), "action_port": free_port(), "web_port": free_port()}
+def start_system(data_dir: Path, rasa_venv: Path, ports: dict[str, int] | None = None) -> RunningSystem:
+    """Run `motcua up` and wait until the web server and Rasa both answer.
+
+    ``ports``: rasa_port, action_port, web_port to use (free loopback ports when not given)."""
+    ports = ports or {"rasa_port": free_port(), "action_port": free_port(), "web_port": free_port()}
     env = system_env(data_dir, rasa_venv, **ports)
     with (data_dir / "up.log").open("w") as output:
         process = subprocess.Popen(
