@@ -36,6 +36,7 @@ class Guidance:
     matches: tuple[Match, ...]
     confident: bool
     ambiguous: bool = False
+    name_coverage: float = 0.0  # how much of the best one's name the question says (0–1)
 
     @property
     def best(self) -> Procedure | None:
@@ -81,7 +82,12 @@ class ProcedureGuide:
             matches,
             confident=found and result.presents_one,
             ambiguous=found and result.ambiguous,
+            name_coverage=result.signals.get("name_coverage", 0.0) if found else 0.0,
         )
+
+    def name_coverage(self, question: str, procedure: Procedure) -> float:
+        """How much of ``procedure``'s name the question says (0–1, as ``Guidance.name_coverage``)."""
+        return self._retriever.name_coverage_of(question, procedure.code)
 
     def get(self, code: str) -> Procedure | None:
         return self._by_code.get(code.strip())

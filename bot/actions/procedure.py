@@ -7,6 +7,7 @@ Both go through the same :class:`~knowledge.answer.Answerer` as ``motcua eval an
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,12 +17,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.focus import focus_on
 from bot.actions.services import answerer, procedure_guide, province_overlay
 from bot.replies import procedure_card
-from bot.replies.answer import ASPECT_INTENTS, Reply, choose_payload, render
+from bot.replies.answer import ASPECT_INTENTS, HUMAN_BUTTON, Reply, choose_payload, render
 from feedback.scope import Scope, classify_scope
 from knowledge.answer import Aspect
 from knowledge.guide import Guidance
 
 ASPECT_OF_INTENT = {intent: aspect for aspect, intent in ASPECT_INTENTS.items()}
+SORRY = ("Xin lỗi, tôi gặp lỗi khi tìm câu trả lời. Bạn thử hỏi lại bằng cách khác, "
+         "hoặc nhắn «gặp cán bộ» để được người hỗ trợ.")
+log = logging.getLogger(__name__)
 
 
 def reply_to(tracker: Tracker) -> tuple[Reply, list[EventType]]:
@@ -59,7 +63,12 @@ class ActionAnswerProcedure(Action):
             buttons = _choices(related) if related.confident else []
             dispatcher.utter_message(text=scope.guidance or "", buttons=buttons)
             return []
-        reply, events = reply_to(tracker)
+        try:
+            reply, events = reply_to(tracker)
+        except Exception:  # a bug must not leave the citizen without an answer
+            log.exception("answering failed")
+            dispatcher.utter_message(text=SORRY, buttons=[HUMAN_BUTTON])
+            return []
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
         return events
 

@@ -35,6 +35,7 @@ ASPECT_INTENTS = {
     Aspect.LEGAL: "ask_legal", Aspect.ONLINE: "ask_online",
 }
 MAX_BUTTONS = 5
+HUMAN_BUTTON = {"title": "Gặp cán bộ", "payload": "/request_human"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _about(answer: Answer, procedure: Procedure, overlay: ProvincialOverlay | No
     if not answer.aspects and not answer.passage_question:
         return Reply(procedure_card(procedure, overlay), _follow_ups(procedure, ()))
     lines = [f"📄 {procedure_title(procedure.name, procedure.code)}"]
-    alone = len(answer.aspects) == 1 and not answer.passages
+    alone = len(answer.aspects) == 1
     lines += [aspect_text(procedure, aspect, overlay, alone=alone) for aspect in answer.aspects]
     if answer.passages:
         lines.append("Danh mục ghi:")
@@ -77,19 +78,25 @@ def _about(answer: Answer, procedure: Procedure, overlay: ProvincialOverlay | No
     lines.append(NEXT_STEP)
     buttons = _follow_ups(procedure, answer.aspects)
     if answer.unanswered_passage:
-        buttons = [{"title": "Gặp cán bộ", "payload": "/request_human"}, *buttons][:MAX_BUTTONS]
+        buttons = [HUMAN_BUTTON, *buttons][:MAX_BUTTONS]
     return Reply(_fit("\n".join(lines), procedure), buttons)
 
 
 def _choose(answer: Answer, overlay: ProvincialOverlay | None) -> Reply:
-    """Several candidates, each with the asked facts (or what its text says), to compare."""
+    """Several candidates, each with the asked facts and what its own text says, to compare."""
     lines = [CLARIFY]
     quotes = {p.code: p for p in answer.passages}
+    shown: set[str] = set()
     for number, procedure in enumerate(answer.candidates, start=1):
         lines.append(f"{number}. {procedure_title(procedure.name, procedure.code)}")
-        lines += [f"   • {one_line(procedure, aspect, overlay)}" for aspect in answer.aspects[:2]]
-        if procedure.code in quotes:
-            lines.append(f"   • Danh mục ghi: «{shorten(quotes[procedure.code].text, 220)}»")
+        if number == 1:  # the likeliest in full, the others in one line each
+            lines += [aspect_text(procedure, aspect, overlay, alone=False) for aspect in answer.aspects]
+        else:
+            lines += [f"   • {one_line(procedure, aspect, overlay)}" for aspect in answer.aspects[:2]]
+        quote = quotes.get(procedure.code)
+        if quote is not None and quote.text not in shown:  # twins often share a sentence
+            shown.add(quote.text)
+            lines.append(f"   • Danh mục ghi: «{shorten(quote.text, 220)}»")
     buttons = [
         {"title": shorten(p.name, 60), "payload": choose_payload(p.code)} for p in answer.candidates
     ]

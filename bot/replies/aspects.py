@@ -12,7 +12,7 @@ from bot.replies.card import online_text, where_text
 from bot.replies.details import online_guide_text
 from bot.replies.papers import all_papers_text, papers_text
 from bot.replies.terms import fee_text, time_text
-from bot.replies.text import shorten
+from bot.replies.text import sentence, shorten
 from knowledge.answer import Aspect
 from knowledge.catalogue.card import CHANNEL_NAMES
 from knowledge.catalogue.overlay import ProvincialOverlay
@@ -58,9 +58,9 @@ def _agency(procedure: Procedure, overlay: ProvincialOverlay | None, alone: bool
     competent, implementing = procedure.competent_agency.strip(), procedure.implementing_agency.strip()
     lines = []
     if _stated(competent):
-        lines.append(f"Cơ quan có thẩm quyền: {shorten(competent, 300)}.")
+        lines.append(f"Cơ quan có thẩm quyền: {sentence(competent)}")
     if _stated(implementing) and implementing != competent:
-        lines.append(f"Cơ quan thực hiện: {shorten(implementing, 300)}.")
+        lines.append(f"Cơ quan thực hiện: {sentence(implementing)}")
     return "\n".join(lines) or _missing(procedure, "cơ quan giải quyết")
 
 

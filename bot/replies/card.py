@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.replies.papers import papers_text
 from bot.replies.terms import fee_and_time_text
-from bot.replies.text import procedure_title, shorten
+from bot.replies.text import procedure_title, sentence
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.procedure import Level, Procedure
 
@@ -32,7 +32,7 @@ def where_text(procedure: Procedure, overlay: ProvincialOverlay | None = None) -
         or procedure.competent_agency
         or ", ".join(LEVEL_AGENCY.get(level, level.value) for level in procedure.levels)
     )
-    return f"Nơi nộp: {shorten(agency, 200)}." if agency else "Nơi nộp: xem trang chính thức."
+    return f"Nơi nộp: {sentence(agency, 200)}" if agency else "Nơi nộp: xem trang chính thức."
 
 
 def online_text(procedure: Procedure) -> str:

@@ -9,6 +9,12 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def sentence(text: str, limit: int = 300) -> str:
+    """``text`` shortened and closed by one full stop (the portal's own often ends in "..")."""
+    text = shorten(text, limit).rstrip(" .")
+    return text if text.endswith("…") else text + "."
+
+
 def clean_name(name: str) -> str:
     """Paper names often keep the source's bullet ("- Giấy chứng sinh")."""
     return name.strip().lstrip("-–•*+ ").strip()

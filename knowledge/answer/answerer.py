@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge.answer.aspects import Aspect, AspectReader, Reading, default_reader
-from knowledge.answer.passages import OTHER_COVERAGE, Passage, PassageFinder
-from knowledge.guide import ProcedureGuide
+from knowledge.answer.passages import FORM_COVERAGE, OTHER_COVERAGE, Passage, PassageFinder
+from knowledge.guide import Guidance, ProcedureGuide
 from knowledge.procedure import Procedure
 
 CANDIDATES = 3
+# A question that says at least half of another procedure's name (IDF-weighted) is about that
+# one, not a follow-up on the procedure in focus.
+NAMES_ANOTHER = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,21 +76,35 @@ class Answerer:
             return Answer(question, aspects, reading.passage, names_a_topic=False)
         guidance = self.guide.find(question, k=CANDIDATES)
         found = tuple(m.procedure for m in guidance.matches)
-        if focus is not None and (guidance.includes(focus) or not guidance.confident):
-            # still the same procedure in other words, or nothing clearly names another one
+        if focus is not None and self._still_about(focus, question, guidance):
             return self._about(focus, question, reading, aspects)
         if guidance.best is not None and guidance.confident:
             return self._about(guidance.best, question, reading, aspects)
-        quotes: tuple[Passage, ...] = ()
-        if reading.passage and not aspects:  # let the citizen compare what each one says
-            quotes = tuple(q for p in found for q in self.passages.find(question, p, limit=1))
+        # What each candidate's own text says about the question, to compare them by.
+        coverage = FORM_COVERAGE if reading.passage else OTHER_COVERAGE
+        cues = self.reader.cue_words(question)
+        quotes = tuple(q for p in found
+                       for q in self.passages.find(question, p, coverage, limit=1, ignore=cues))
         return Answer(question, aspects, reading.passage, candidates=found, passages=quotes)
+
+    def _still_about(self, focus: Procedure, question: str, guidance: Guidance) -> bool:
+        """Whether a message that names something is still about the procedure in focus: the
+        search finds it again (or a twin), or nothing else is clearly named, or the message
+        names the focus at least as much as the best other procedure."""
+        if guidance.includes(focus):
+            return True
+        if guidance.confident:
+            return False
+        return (guidance.name_coverage < NAMES_ANOTHER
+                or self.guide.name_coverage(question, focus) >= guidance.name_coverage)
 
     def _about(self, procedure: Procedure, question: str, reading: Reading,
                aspects: tuple[Aspect, ...]) -> Answer:
+        cues = self.reader.cue_words(question)
         if reading.passage:
-            found = self.passages.find(question, procedure)
+            found = self.passages.find(question, procedure, ignore=cues,
+                                       conditions_if_nothing_else=True)
         else:  # a sentence that clearly speaks of the question adds to the fields' answer
-            found = self.passages.find(question, procedure, OTHER_COVERAGE, limit=1)
+            found = self.passages.find(question, procedure, OTHER_COVERAGE, limit=1, ignore=cues)
         passages = tuple(found)
         return Answer(question, aspects, reading.passage, procedure=procedure, passages=passages)

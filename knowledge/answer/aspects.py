@@ -98,6 +98,13 @@ class AspectReader:
         passage = any(form.search(text) for form in self._passage)
         return Reading(tuple(a for a in Aspect if a in found), passage)
 
+    def cue_words(self, question: str) -> frozenset[str]:
+        """The (folded) words of the cues found in the question: they name the aspect asked."""
+        text = folded(question)
+        _, taken = self._spans(text)
+        kept = "".join(char if cut else " " for char, cut in zip(text, taken))
+        return frozenset(kept.split())
+
     def names_a_topic(self, question: str) -> bool:
         """True when the message carries words beyond a bare follow-up question, i.e. it may
         name a procedure ("lệ phí cấp lại căn cước") rather than only ask ("lệ phí bao nhiêu")."""

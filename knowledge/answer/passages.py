@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from functools import lru_cache
 
 from knowledge.procedure import Procedure
 from nlu.lexicon import Lexicon, default_lexicon
-from nlu.normalize import fold
+from nlu.normalize import fold, has_diacritics
 
 _WORD = re.compile(r"\w+")
 # Sentence ends: a new line, a bullet, "; ", or ". " before a capital or a list label.
@@ -54,6 +55,10 @@ def _fold(word: str) -> str:
 
 def _words(text: str) -> set[str]:
     return {_fold(w) for w in _WORD.findall(text.lower())}
+
+
+def _marked_words(text: str) -> set[str]:
+    return set(_WORD.findall(unicodedata.normalize("NFC", text).lower()))
 
 
 def _fields(procedure: Procedure) -> list[tuple[str, str]]:
@@ -94,34 +99,53 @@ class PassageFinder:
         không"): they say how the question is asked, not what it is about."""
         self._lexicon = lexicon or default_lexicon()
         self._form_words = form_words
-        df: Counter[str] = Counter()
+        df: Counter[str] = Counter()  # folded words and words as written, both
         for procedure in procedures:
-            df.update(_words(" ".join([procedure.name, *(text for _, text in _fields(procedure))])))
+            text = " ".join([procedure.name, *(text for _, text in _fields(procedure))])
+            df.update(_words(text) | _marked_words(text))
         total = len(procedures) + 1
         self._idf = {w: math.log(total / (n + 0.5)) for w, n in df.items()}
         self._unseen = math.log(total / 0.5)
 
-    def _question_words(self, question: str, procedure: Procedure) -> dict[str, float]:
+    def _question_words(self, question: str, procedure: Procedure,
+                        ignore: frozenset[str]) -> tuple[dict[str, float], bool]:
+        """The question's words with their IDF, and whether they keep their diacritics.
+
+        Typed with diacritics, words are compared as typed: folded, "chó" and "chờ" would match
+        every "cho". Words of the procedure's name, of question forms and of ``ignore`` (folded:
+        the aspect cues, "lệ phí", "giấy tờ gì") say which procedure or which field is meant, not
+        which sentence, so they do not count."""
+        marked = has_diacritics(question)
         syllables = _WORD.findall(question.lower())
         stop = self._lexicon.stop_mask(syllables)
-        name = _words(procedure.name)
-        words = {_fold(s) for s, is_stop in zip(syllables, stop) if not is_stop and not s.isdigit()}
-        words -= name | self._form_words
-        return {w: self._idf.get(w, self._unseen) for w in words if len(w) > 1}
+        dropped = _words(procedure.name) | self._form_words | ignore
+        weights = {}
+        for syllable, is_stop in zip(syllables, stop):
+            key = _fold(syllable)
+            if is_stop or syllable.isdigit() or key in dropped or len(key) < 2:
+                continue
+            word = syllable if marked else key
+            weights[word] = self._idf.get(word, self._unseen)
+        return weights, marked
 
     def find(self, question: str, procedure: Procedure, min_coverage: float = FORM_COVERAGE,
-             limit: int = MAX_PASSAGES) -> list[Passage]:
+             limit: int = MAX_PASSAGES, ignore: frozenset[str] = frozenset(),
+             conditions_if_nothing_else: bool = False) -> list[Passage]:
         """The best sentences (at most ``limit``) that cover at least ``min_coverage`` of the
-        question's weight, best first."""
-        weights = self._question_words(question, procedure)
+        question's weight, best first. ``conditions_if_nothing_else``: a question that says no
+        more than the procedure's name ("Trường hợp nào được cấp lại thẻ căn cước?") is answered
+        by the procedure's conditions."""
+        weights, marked = self._question_words(question, procedure, ignore)
         mass = sum(weights.values())
-        if mass <= 0:  # the question names the procedure and nothing else: its conditions answer
+        if mass <= 0:
             text = " ".join(procedure.conditions.split())
             informative = text and not fold(text.lower()).startswith("khong co")
-            return [Passage(procedure.code, "conditions", _cut(text), 1.0)] if informative else []
+            if conditions_if_nothing_else and informative:
+                return [Passage(procedure.code, "conditions", _cut(text), 1.0)]
+            return []
         scored = []
         for field, sentence in sentences(procedure):
-            shared = weights.keys() & _words(sentence)
+            shared = weights.keys() & (_marked_words(sentence) if marked else _words(sentence))
             if len(shared) < MIN_MATCHED:
                 continue
             coverage = sum(weights[w] for w in shared) / mass

@@ -89,6 +89,7 @@ class Retriever:
         local_levels: Iterable[Level] = LOCAL_LEVELS,
     ) -> None:
         self.codes = codes
+        self._position = {code: i for i, code in enumerate(codes)}
         self.names = names
         self.lexical = lexical
         self.lexicon = lexicon
@@ -215,6 +216,14 @@ class Retriever:
         if self.semantic is not None and self.encoder is not None:
             scores["semantic"] = self.semantic.scores(self.encoder.queries([expanded])[0])
         return scores
+
+    def name_coverage_of(self, query: str, code: str) -> float:
+        """How much (0–1, IDF-weighted) of the procedure ``code``'s name or aliases the question
+        says: whether a follow-up still speaks of the procedure in focus."""
+        if code not in self._position:
+            return 0.0
+        syllables = content_syllables(terms(self.lexicon.expand(query), self.lexicon))
+        return self.name_coverage.coverage(syllables, self._position[code])
 
     def search(
         self, query: str, k: int = 5, *, local_levels: Iterable[Level] | None = None
