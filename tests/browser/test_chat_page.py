@@ -38,12 +38,12 @@ def test_question_gets_the_procedure_card_then_a_button_reply(running_system, op
     expect(card).to_contain_text("Giấy tờ cần chuẩn bị")
 
     ask(page, "có")  # "yes, tell me more": the bot offers buttons
-    papers = page.locator(".buttons button").filter(has_text="Giấy tờ")
-    expect(papers.first).to_be_visible()
-    papers.first.click()
+    offer = page.locator(".buttons").filter(has_text="Kiểm tra giấy tờ")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Giấy tờ", exact=True).click()
     # The button's title is shown as the citizen's message; its payload went to the bot.
     expect(page.locator(".msg.user").last).to_have_text("Giấy tờ")
-    expect(page.locator(".buttons")).to_have_count(0)  # used buttons go away
+    expect(offer).to_have_count(0)  # used buttons go away
     expect(page.locator(".msg.bot").last).to_contain_text("Giấy tờ cho «Thủ tục đăng ký khai sinh»")
     assert watched.errors == []
 
