@@ -36,15 +36,14 @@ def eval_answers(
     """Print one JSON object: n, procedure_named, aspect_answered, fact_recall, p50_ms, p95_ms…"""
     import json
 
-    from bot.evaluate_answers import ask, evaluate, read_items
+    from bot.evaluate_answers import answer_all, evaluate, read_items
 
-    items = read_items(file)
+    outcomes = answer_all(read_items(file))
     if details:
-        for item in items:
-            reply, focus, _ = ask(item.question)
-            typer.echo(json.dumps({"question": item.question, "expected": item.code, "focus": focus,
-                                   "reply": reply}, ensure_ascii=False))
-    typer.echo(json.dumps(evaluate(items), ensure_ascii=False))
+        for o in outcomes:
+            typer.echo(json.dumps({"question": o.item.question, "expected": o.item.code,
+                                   "focus": o.focus, "reply": o.reply}, ensure_ascii=False))
+    typer.echo(json.dumps(evaluate(outcomes), ensure_ascii=False))
 
 
 @app.command()

@@ -119,11 +119,15 @@ def ask(question: str) -> tuple[str, str | None, float]:
     return "\n".join(texts), focus, ms
 
 
-def evaluate(items: list[Item]) -> dict[str, object]:
-    """The measures above, overall and by aspect and by typing (with or without diacritics)."""
+def answer_all(items: list[Item]) -> list[Outcome]:
+    """Every question's reply, after a few warm-up questions."""
     for item in items[:WARM_UP]:
         ask(item.question)
-    outcomes = [Outcome(item, *ask(item.question)) for item in items]
+    return [Outcome(item, *ask(item.question)) for item in items]
+
+
+def evaluate(outcomes: list[Outcome]) -> dict[str, object]:
+    """The measures above, overall and by aspect and by typing (with or without diacritics)."""
     report: dict[str, object] = _measures(outcomes)
     by_aspect: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
@@ -149,7 +153,7 @@ def _measures(outcomes: list[Outcome], brief: bool = False) -> dict[str, object]
     }
     if brief:
         return measures
-    latencies = [o.ms for o in outcomes]
+    latencies = [o.ms for o in outcomes] or [0.0]
     return measures | {
         "confident_share": _share([bool(o.focus) for o in coded]),
         "confident_precision": _share([o.focus == o.item.code for o in confident]),

@@ -39,6 +39,10 @@ class Guidance:
     name_coverage: float = 0.0  # how much of the best one's name the question says (0–1)
 
     @property
+    def procedures(self) -> tuple[Procedure, ...]:
+        return tuple(m.procedure for m in self.matches)
+
+    @property
     def best(self) -> Procedure | None:
         return self.matches[0].procedure if self.matches else None
 

@@ -12,6 +12,7 @@ import uuid
 import httpx
 import pytest
 
+from bot.replies.papers import bare_name
 from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,7 @@ def test_choosing_a_procedure_by_button_then_the_paperwork_checklist(citizen: Ci
         assert f"Giấy {number}/{len(procedure.required_papers)}" in reply, reply
         answer = "chưa" if number % 2 else "có"
         if answer == "chưa":
-            lacking.append(paper.name)
+            lacking.append(bare_name(paper)[:100])  # as listed: without the source's bullets
         reply = citizen.ask(answer)
     assert f"còn thiếu {len(lacking)} giấy tờ" in reply
     for name in lacking:

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.services import procedure_guide
+from bot.replies.papers import bare_name
 from bot.replies.text import shorten
 from knowledge.procedure import Paper, PaperKind, Procedure
 
@@ -64,7 +65,7 @@ class ActionAskChecklistAnswer(Action):
             return []
         paper = procedure.required_papers[index]
         dispatcher.utter_message(
-            text=f"Giấy {index + 1}/{len(procedure.required_papers)}: {shorten(paper.name, 300)}{_shown(paper)}\n"
+            text=f"Giấy {index + 1}/{len(procedure.required_papers)}: {shorten(bare_name(paper), 300)}{_shown(paper)}\n"
             "Bạn đã có chưa?",
             buttons=YES_NO,
         )
@@ -94,7 +95,7 @@ class ValidateChecklistForm(FormValidationAction):
             return {"checklist_answer": None}  # not an answer (e.g. the reset at the start)
         missing = list(tracker.get_slot("checklist_missing") or [])
         if value == "chua":
-            missing.append(procedure.required_papers[index].name)
+            missing.append(shorten(bare_name(procedure.required_papers[index]), 150))
         # Clearing the answer makes the form ask again, about the next paper.
         return {"checklist_answer": None, "checklist_index": index + 1, "checklist_missing": missing}
 

@@ -17,10 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.focus import focus_on
 from bot.actions.services import answerer, procedure_guide, province_overlay
 from bot.replies import procedure_card
-from bot.replies.answer import ASPECT_INTENTS, HUMAN_BUTTON, Reply, choose_payload, render
+from bot.replies.answer import ASPECT_INTENTS, HUMAN_BUTTON, Reply, choice_buttons, fit, render
 from feedback.scope import Scope, classify_scope
 from knowledge.answer import Aspect
-from knowledge.guide import Guidance
 
 ASPECT_OF_INTENT = {intent: aspect for aspect, intent in ASPECT_INTENTS.items()}
 SORRY = ("Xin lỗi, tôi gặp lỗi khi tìm câu trả lời. Bạn thử hỏi lại bằng cách khác, "
@@ -33,8 +32,9 @@ def reply_to(tracker: Tracker) -> tuple[Reply, list[EventType]]:
     guide = procedure_guide()
     chosen = next(tracker.get_latest_entity_values("procedure_code"), None)
     text = tracker.latest_message.get("text") or ""
-    if chosen and (procedure := guide.get(chosen)):  # a button: no words to read
-        return Reply(procedure_card(procedure, province_overlay())), focus_on(tracker, procedure)
+    if chosen and (procedure := guide.get(str(chosen))):  # a button: no words to read
+        card = fit(procedure_card(procedure, province_overlay()), procedure)
+        return Reply(card), focus_on(tracker, procedure)
     intent = tracker.get_intent_of_latest_message() or ""
     asked: tuple[Aspect, ...] = (ASPECT_OF_INTENT[intent],) if intent in ASPECT_OF_INTENT else ()
     if text.startswith("/"):  # an aspect button: the intent says it all
@@ -60,7 +60,7 @@ class ActionAnswerProcedure(Action):
             # Khiếu nại / tố cáo follow their own laws: say so, and offer the matching procedures
             # only when the catalogue clearly has them (no wrong procedure stated with confidence).
             related = procedure_guide().find(f"{scope.procedure_query} {text}", k=3)
-            buttons = _choices(related) if related.confident else []
+            buttons = choice_buttons(related.procedures) if related.confident else []
             dispatcher.utter_message(text=scope.guidance or "", buttons=buttons)
             return []
         try:
@@ -93,10 +93,6 @@ class ActionGoBack(Action):
         if previous is None:
             dispatcher.utter_message(text="Chưa có thủ tục nào trước đó. Bạn cần hỏi thủ tục gì?")
             return []
-        dispatcher.utter_message(text=f"Quay lại thủ tục trước:\n{procedure_card(previous, province_overlay())}")
+        card = procedure_card(previous, province_overlay())
+        dispatcher.utter_message(text=fit(f"Quay lại thủ tục trước:\n{card}", previous))
         return focus_on(tracker, previous)
-
-
-def _choices(guidance: Guidance) -> list[dict[str, str]]:
-    """One button per candidate procedure; a tap sends its code, skipping the NLU."""
-    return [{"title": m.procedure.name, "payload": choose_payload(m.procedure.code)} for m in guidance.matches]

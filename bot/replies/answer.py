@@ -6,9 +6,11 @@ presented as certain; a question the catalogue does not answer is said to be una
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.replies.aspects import LABELS, aspect_text, one_line
+from bot.replies.papers import all_papers_text
 from bot.replies.card import procedure_card
 from bot.replies.text import procedure_title, shorten
 from knowledge.answer import Answer, Aspect
@@ -66,20 +68,23 @@ def render(answer: Answer, overlay: ProvincialOverlay | None = None) -> Reply:
 
 def _about(answer: Answer, procedure: Procedure, overlay: ProvincialOverlay | None) -> Reply:
     if not answer.aspects and not answer.passage_question:
-        return Reply(procedure_card(procedure, overlay), _follow_ups(procedure, ()))
-    lines = [f"📄 {procedure_title(procedure.name, procedure.code)}"]
+        return Reply(fit(procedure_card(procedure, overlay), procedure), _follow_ups(procedure, ()))
+    title = f"📄 {procedure_title(procedure.name, procedure.code)}"
+    if answer.aspects == (Aspect.PAPERS,):  # the whole list, which brings its own next step
+        lines = [all_papers_text(procedure, head=title), *_quotes(answer)]
+        return Reply(fit("\n".join(lines), procedure), _follow_ups(procedure, answer.aspects))
+    lines = [title]
     alone = len(answer.aspects) == 1
     lines += [aspect_text(procedure, aspect, overlay, alone=alone) for aspect in answer.aspects]
     if answer.passages:
-        lines.append("Danh mục ghi:")
-        lines += [f"«{shorten(p.text, 420)}»" for p in answer.passages]
+        lines += _quotes(answer)
     elif answer.unanswered_passage:
         lines.append(NOT_IN_CATALOGUE)
     lines.append(NEXT_STEP)
     buttons = _follow_ups(procedure, answer.aspects)
     if answer.unanswered_passage:
         buttons = [HUMAN_BUTTON, *buttons][:MAX_BUTTONS]
-    return Reply(_fit("\n".join(lines), procedure), buttons)
+    return Reply(fit("\n".join(lines), procedure), buttons)
 
 
 def _choose(answer: Answer, overlay: ProvincialOverlay | None) -> Reply:
@@ -97,23 +102,31 @@ def _choose(answer: Answer, overlay: ProvincialOverlay | None) -> Reply:
         if quote is not None and quote.text not in shown:  # twins often share a sentence
             shown.add(quote.text)
             lines.append(f"   • Danh mục ghi: «{shorten(quote.text, 220)}»")
-    buttons = [
-        {"title": shorten(p.name, 60), "payload": choose_payload(p.code)} for p in answer.candidates
-    ]
-    return Reply(_fit("\n".join(lines), None), buttons)
+    return Reply(fit("\n".join(lines), None), choice_buttons(answer.candidates))
+
+
+def choice_buttons(procedures: Iterable[Procedure]) -> list[dict[str, str]]:
+    """One button per procedure; a tap sends its code, skipping the NLU."""
+    return [{"title": shorten(p.name, 60), "payload": choose_payload(p.code)} for p in procedures]
+
+
+def _quotes(answer: Answer) -> list[str]:
+    if not answer.passages:
+        return []
+    return ["Danh mục ghi:", *(f"«{shorten(p.text, 420)}»" for p in answer.passages)]
 
 
 def _follow_ups(procedure: Procedure, answered: tuple[Aspect, ...]) -> list[dict[str, str]]:
     """The usual next questions not answered yet, then the whole card."""
     buttons = [
         {"title": LABELS[a], "payload": aspect_payload(a)} for a in FOLLOW_UPS if a not in answered
-    ][: MAX_BUTTONS - 1]
+    ][: MAX_BUTTONS - bool(answered)]
     if answered:
         buttons.append({"title": "Xem đủ thông tin", "payload": choose_payload(procedure.code)})
     return buttons
 
 
-def _fit(text: str, procedure: Procedure | None) -> str:
+def fit(text: str, procedure: Procedure | None) -> str:
     """Cut a reply that would not fit one bubble, pointing to the official page for the rest."""
     if len(text) <= MAX_CHARS:
         return text

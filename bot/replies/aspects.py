@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from bot.replies.card import online_text, where_text
 from bot.replies.details import online_guide_text
-from bot.replies.papers import all_papers_text, papers_text
+from bot.replies.papers import all_papers_text, bare_name, essential_first, papers_text
 from bot.replies.terms import fee_text, time_text
 from bot.replies.text import sentence, shorten
 from knowledge.answer import Aspect
 from knowledge.catalogue.card import CHANNEL_NAMES
+from knowledge.catalogue.text import clean
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.procedure import Procedure
 
@@ -38,8 +39,7 @@ LABELS = {  # what a button or a list line calls each aspect
 
 def _stated(text: str) -> bool:
     """The portal writes "Không có thông tin" where a field is empty."""
-    text = " ".join(text.split())
-    return bool(text) and not text.lower().startswith("không có thông tin")
+    return bool(clean(text))
 
 
 def _missing(procedure: Procedure, what: str) -> str:
@@ -47,7 +47,7 @@ def _missing(procedure: Procedure, what: str) -> str:
 
 
 def _where(procedure: Procedure, overlay: ProvincialOverlay | None, alone: bool) -> str:
-    ways = ", ".join(CHANNEL_NAMES[c.kind].lower() for c in procedure.channels)
+    ways = ", ".join(dict.fromkeys(CHANNEL_NAMES[c.kind].lower() for c in procedure.channels))
     lines = [where_text(procedure, overlay)]
     if ways:
         lines.append(f"Cách nộp: {ways}.")
@@ -144,7 +144,8 @@ def one_line(procedure: Procedure, aspect: Aspect, overlay: ProvincialOverlay | 
     """The aspect in one short line that names it ("Lệ phí: 50.000 đồng."), to compare
     candidates when it is unclear which one is meant."""
     if aspect is Aspect.PAPERS:
-        names = "; ".join(p.name for p in procedure.required_papers[:2]) or "danh mục chưa ghi rõ"
+        papers = essential_first(procedure.required_papers)[:2]
+        names = "; ".join(bare_name(p) for p in papers) or "danh mục chưa ghi rõ"
         return shorten(f"Giấy tờ: {names}", 220)
     text = aspect_text(procedure, aspect, overlay, alone=False).split("\n")
     body = " ".join(line.strip("• ") for line in text if line.strip())

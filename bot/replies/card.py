@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.replies.papers import papers_text
 from bot.replies.terms import fee_and_time_text
 from bot.replies.text import procedure_title, sentence
+from knowledge.catalogue.card import LEVEL_NAMES
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.procedure import Level, Procedure
 
@@ -30,7 +31,7 @@ def where_text(procedure: Procedure, overlay: ProvincialOverlay | None = None) -
         procedure.implementing_agency
         or procedure.submission_address
         or procedure.competent_agency
-        or ", ".join(LEVEL_AGENCY.get(level, level.value) for level in procedure.levels)
+        or ", ".join(LEVEL_AGENCY.get(level, LEVEL_NAMES[level]) for level in procedure.levels)
     )
     return f"Nơi nộp: {sentence(agency, 200)}" if agency else "Nơi nộp: xem trang chính thức."
 

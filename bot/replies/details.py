@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.replies.card import online_text, where_text
+from bot.replies.card import where_text
 from bot.replies.papers import papers_text
 from bot.replies.terms import fee_and_time_text
 from knowledge.catalogue.overlay import ProvincialOverlay

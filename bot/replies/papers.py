@@ -18,6 +18,7 @@ REPLY_LIMIT = 2000  # Zalo's limit for one text message: one chat bubble
 MAX_PAPERS_SHOWN = 5
 MAX_NOTES_SHOWN = 3
 NEXT_STEP = "Muốn tôi cùng bạn đối chiếu từng giấy? Nhắn «kiểm tra giấy tờ»."
+NO_LIST_NEXT_STEP = "Bạn có thể nhắn «gặp cán bộ» để hỏi cần mang giấy tờ gì."
 CONDITIONAL_OPENINGS = ("trường hợp", "nếu", "đối với", "ngoài ra", "ngoài", "khi", "tùy", "tuỳ")
 CONDITIONAL_PHRASES = (" trong trường hợp ", "nếu có", "đối với trường hợp")
 # The application itself: a form, declaration or request everyone fills in.
@@ -162,12 +163,13 @@ def _notes(procedure: Procedure) -> list[str]:
     return notes
 
 
-def all_papers_text(procedure: Procedure) -> str:
+def all_papers_text(procedure: Procedure, head: str | None = None) -> str:
     """Every paper, split into papers handed in and papers shown, in the law's order and with its
-    labels, then a short "Lưu ý"; shortened, then cut, to fit one chat bubble."""
+    labels, then a short "Lưu ý"; shortened, then cut, to fit one chat bubble. ``head``: the first
+    line, when the list is a whole reply that names the procedure its own way."""
     if not procedure.required_papers:
-        return f"{_fallback(procedure)}\n{NEXT_STEP}"
-    head = f"Giấy tờ cho «{shorten(procedure.name, 150)}»:"
+        return "\n".join([*([head] if head else []), _fallback(procedure), NO_LIST_NEXT_STEP])
+    head = head or f"Giấy tờ cho «{shorten(procedure.name, 150)}»:"
     notes = _notes(procedure)
     # Shorter items before no notes at all, and no notes before cutting papers off.
     tries = [(w, True) for w in FULL_ITEM_WIDTHS[:3]] + [(w, False) for w in FULL_ITEM_WIDTHS]

@@ -43,7 +43,7 @@ def _fee_words(fee: Fee | None) -> str:
     if fee.kind is FeeKind.DEPENDS:  # quote the rule in the note, not a figure it overrides
         note = fee.text.partition("(")[2].strip("() ") or fee.text
         return f"tuỳ trường hợp, danh mục ghi «{shorten(note, 110)}»"
-    return str(fee)  # "Miễn phí", "10.000 đồng"
+    return shorten(str(fee), 120)  # "Miễn phí", "10.000 đồng" (an amount never parsed: its text)
 
 
 def _time_words(limit: TimeLimit | None) -> str:

@@ -75,7 +75,7 @@ class Answerer:
         if not topic:
             return Answer(question, aspects, reading.passage, names_a_topic=False)
         guidance = self.guide.find(question, k=CANDIDATES)
-        found = tuple(m.procedure for m in guidance.matches)
+        found = guidance.procedures
         if focus is not None and self._still_about(focus, question, guidance):
             return self._about(focus, question, reading, aspects)
         if guidance.best is not None and guidance.confident:
@@ -91,10 +91,11 @@ class Answerer:
         """Whether a message that names something is still about the procedure in focus: the
         search finds it again (or a twin), or nothing else is clearly named, or the message
         names the focus at least as much as the best other procedure."""
+        if guidance.confident:  # a clear answer: is it the focus (or its twin)?
+            best = guidance.matches[0]
+            return focus == best.procedure or focus in best.twins
         if guidance.includes(focus):
             return True
-        if guidance.confident:
-            return False
         return (guidance.name_coverage < NAMES_ANOTHER
                 or self.guide.name_coverage(question, focus) >= guidance.name_coverage)
 

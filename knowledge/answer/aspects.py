@@ -108,9 +108,11 @@ class AspectReader:
     def names_a_topic(self, question: str) -> bool:
         """True when the message carries words beyond a bare follow-up question, i.e. it may
         name a procedure ("lệ phí cấp lại căn cước") rather than only ask ("lệ phí bao nhiêu")."""
+        text = folded(question)
+        _, taken = self._spans(text)
+        rest = "".join(" " if cut else char for char, cut in zip(text, taken))
         return any(
-            s not in self._question_syllables and not s.isdigit()
-            for s in re.findall(r"\w+", folded(question))
+            s not in self._question_syllables and not s.isdigit() for s in re.findall(r"\w+", rest)
         )
 
 

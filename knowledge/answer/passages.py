@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from knowledge.catalogue.text import clean
 from knowledge.procedure import Procedure
 from nlu.lexicon import Lexicon, default_lexicon
 from nlu.normalize import fold, has_diacritics
@@ -115,6 +116,7 @@ class PassageFinder:
         every "cho". Words of the procedure's name, of question forms and of ``ignore`` (folded:
         the aspect cues, "lệ phí", "giấy tờ gì") say which procedure or which field is meant, not
         which sentence, so they do not count."""
+        question = unicodedata.normalize("NFC", question)
         marked = has_diacritics(question)
         syllables = _WORD.findall(question.lower())
         stop = self._lexicon.stop_mask(syllables)
@@ -139,7 +141,7 @@ class PassageFinder:
         mass = sum(weights.values())
         if mass <= 0:
             text = " ".join(procedure.conditions.split())
-            informative = text and not fold(text.lower()).startswith("khong co")
+            informative = bool(clean(text))  # the portal writes "Không có thông tin"
             if conditions_if_nothing_else and informative:
                 return [Passage(procedure.code, "conditions", _cut(text), 1.0)]
             return []

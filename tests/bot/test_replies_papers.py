@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.replies import all_papers_text, essential_first, papers_text
-from bot.replies.papers import MAX_PAPERS_SHOWN, NEXT_STEP, REPLY_LIMIT, bare_name
+from bot.replies.papers import MAX_PAPERS_SHOWN, NEXT_STEP, NO_LIST_NEXT_STEP, REPLY_LIMIT, bare_name
 from knowledge.procedure import PaperKind
 
 # A paper's line in the full list: the law's label ("a)", "2.", "(iv)" → "iv)") or "–".
@@ -81,7 +81,7 @@ def test_full_list_splits_papers_handed_in_and_shown(catalogue) -> None:
 def test_a_table_that_lists_no_paper_says_so(catalogue) -> None:
     procedure = catalogue["2.001201"]  # "không quy định"
     assert "chưa ghi rõ" in papers_text(procedure)
-    assert all_papers_text(procedure).endswith(NEXT_STEP)
+    assert all_papers_text(procedure).endswith(NO_LIST_NEXT_STEP)  # no checklist to offer
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +99,10 @@ def test_every_full_list_counts_each_paper_once_and_ends_with_the_next_step(
         catalogue, replies) -> None:
     for code, (_, full) in replies.items():
         procedure = catalogue[code]
-        assert full.endswith(NEXT_STEP), code
         if not procedure.required_papers:
+            assert full.endswith(NO_LIST_NEXT_STEP), code
             continue
+        assert full.endswith(NEXT_STEP), code
         listed = len(_paper_lines(full))
         more = re.search(r"^… và (\d+) giấy tờ khác\.$", full, re.MULTILINE)
         left = int(more[1]) if more else 0
