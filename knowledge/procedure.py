@@ -96,23 +96,35 @@ class TimeLimit:
             return f"thời hạn chưa rõ (danh mục chỉ ghi số {self.text})"
         return f"thời hạn {self}" if self.kind is TimeLimitKind.DURATION else str(self)
 
-    def __str__(self) -> str:
-        """A figure alone ("7 ngày làm việc"); any other kind as a clause naming the time limit."""
+    def words(self) -> str:
+        """The time limit in words, without "thời hạn" in front: "7 ngày làm việc", "không quy
+        định", "tuỳ trường hợp (cấp mới 28 ngày làm việc; …)", "«Chậm nhất là …»"."""
+        cases = "; ".join(map(str, self.cases))
         if self.kind is TimeLimitKind.NOT_SET:
-            return "không quy định thời hạn"
+            return "không quy định"
         if self.kind is TimeLimitKind.BY_CASE:
-            return f"thời hạn tuỳ trường hợp ({'; '.join(map(str, self.cases))})"
+            return f"tuỳ trường hợp ({cases})"
         if self.kind is TimeLimitKind.BY_STAGE:
             if not any(case.label for case in self.cases):
-                return "thời hạn " + " và ".join(map(str, self.cases))
-            return f"thời hạn theo từng bước ({'; '.join(map(str, self.cases))})"
+                return " và ".join(map(str, self.cases))
+            return f"theo từng bước ({cases})"
         if self.kind is not TimeLimitKind.DURATION:
-            return f"thời hạn: «{self.text}»"
+            return f"«{self.text}»"
         if self.value is None:
             return self.text
         if not self.unit:  # said plainly, never guessed: the citizen is told to ask
             return f"{_figure(self.value)} ({UNITLESS})"
         return f"{_figure(self.value)} {self.unit}"
+
+    def __str__(self) -> str:
+        """A figure alone ("7 ngày làm việc"); any other kind as a clause naming the time limit."""
+        if self.kind is TimeLimitKind.DURATION:
+            return self.words()
+        if self.kind is TimeLimitKind.NOT_SET:
+            return "không quy định thời hạn"
+        if self.kind in (TimeLimitKind.DEADLINE, TimeLimitKind.RULE):
+            return f"thời hạn: {self.words()}"
+        return f"thời hạn {self.words()}"
 
 
 @dataclass(frozen=True)

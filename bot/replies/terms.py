@@ -12,7 +12,7 @@ from collections.abc import Callable
 from bot.replies.text import shorten
 from knowledge.catalogue.card import CHANNEL_NAMES
 from knowledge.catalogue.overlay import ProvincialFee, ProvincialOverlay
-from knowledge.procedure import Channel, Fee, FeeKind, Procedure, TimeLimit, TimeLimitKind
+from knowledge.procedure import Channel, Fee, FeeKind, Procedure, TimeLimit
 
 ASK_TIME = "Hãy hỏi nơi nộp hồ sơ để biết chắc thời hạn."
 ASK_FEE = "Hãy hỏi nơi nộp hồ sơ để biết số tiền."
@@ -50,19 +50,9 @@ def _time_words(limit: TimeLimit | None) -> str:
     """The time limit in words, without "thời hạn" in front: "7 ngày làm việc"…"""
     if limit is None:
         return "danh mục chưa ghi"
-    cases = "; ".join(map(str, limit.cases))
-    if limit.kind is TimeLimitKind.DURATION:
-        zero = limit.unitless and not limit.value  # a "0" says nothing about the time
-        return "chưa rõ (danh mục chỉ ghi số 0)" if zero else str(limit)
-    if limit.kind is TimeLimitKind.NOT_SET:
-        return "không quy định"
-    if limit.kind is TimeLimitKind.BY_CASE:
-        return shorten(f"tuỳ trường hợp ({cases})", 200)
-    if limit.kind is TimeLimitKind.BY_STAGE:
-        if not any(case.label for case in limit.cases):
-            return " và ".join(map(str, limit.cases))
-        return shorten(f"theo từng bước ({cases})", 200)
-    return f"«{shorten(limit.text, 160)}»"  # a deadline or another rule, as the catalogue writes it
+    if limit.unitless and not limit.value:  # a "0" says nothing about the time
+        return "chưa rõ (danh mục chỉ ghi số 0)"
+    return shorten(limit.words(), 200)
 
 
 def _grouped(procedure: Procedure, words: Callable[[Channel], str]) -> list[tuple[str, list[str]]]:
