@@ -8,6 +8,7 @@ from bot.replies.text import procedure_title, sentence
 from knowledge.catalogue.card import LEVEL_NAMES
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.procedure import Level, Procedure
+from knowledge.retrieval.twins import LOCAL_LEVELS
 
 LEVEL_AGENCY = {
     Level.COMMUNE: "Bộ phận Một cửa UBND xã/phường nơi bạn cư trú",
@@ -31,9 +32,16 @@ def where_text(procedure: Procedure, overlay: ProvincialOverlay | None = None) -
         procedure.implementing_agency
         or procedure.submission_address
         or procedure.competent_agency
-        or ", ".join(LEVEL_AGENCY.get(level, LEVEL_NAMES[level]) for level in procedure.levels)
+        or ", ".join(LEVEL_AGENCY.get(level, LEVEL_NAMES[level]) for level in _levels(procedure))
     )
     return f"Nơi nộp: {sentence(agency, 200)}" if agency else "Nơi nộp: xem trang chính thức."
+
+
+def _levels(procedure: Procedure) -> tuple[Level, ...]:
+    """The levels a citizen files at: the province's and the commune's when the procedure has them
+    (a ministry level beside them is the ministry's own case, not the citizen's counter)."""
+    local = tuple(level for level in procedure.levels if level in LOCAL_LEVELS)
+    return local or procedure.levels
 
 
 def online_text(procedure: Procedure) -> str:
