@@ -44,7 +44,9 @@ def test_question_gets_the_procedure_card_then_a_button_reply(running_system, op
     # The button's title is shown as the citizen's message; its payload went to the bot.
     expect(page.locator(".msg.user").last).to_have_text("Giấy tờ")
     expect(offer).to_have_count(0)  # used buttons go away
-    expect(page.locator(".msg.bot").last).to_contain_text("Giấy tờ cho «Thủ tục đăng ký khai sinh»")
+    papers_reply = page.locator(".msg.bot").last
+    expect(papers_reply).to_contain_text("Thủ tục đăng ký khai sinh (mã 1.001193)")
+    expect(papers_reply).to_contain_text("Giấy tờ phải nộp")
     assert watched.errors == []
 
 
