@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.replies.aspects import LABELS, aspect_text, one_line
-from bot.replies.papers import all_papers_text
+from bot.replies.papers import REPLY_LIMIT, all_papers_text
 from bot.replies.card import procedure_card
 from bot.replies.text import procedure_title, shorten
 from knowledge.answer import Answer, Aspect
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.procedure import Procedure
 
-MAX_CHARS = 2000  # one bubble on every channel (Zalo's limit; Telegram allows 4,096)
+MAX_CHARS = REPLY_LIMIT  # one bubble on every channel (Zalo's limit; Telegram allows 4,096)
 NOTHING_FOUND = (
     "Tôi chưa tìm thấy thủ tục phù hợp. Bạn hãy kể rõ hơn việc cần làm, "
     "ví dụ: «làm lại căn cước bị mất» hoặc «đăng ký kết hôn»."
@@ -30,12 +30,7 @@ NOT_IN_CATALOGUE = (
 ASK_WHICH = "Bạn đang hỏi về thủ tục nào? Hãy kể ngắn gọn việc cần làm, ví dụ: «lệ phí đăng ký kết hôn»."
 NEXT_STEP = "Bạn cần biết thêm gì? Chọn bên dưới hoặc nhắn câu hỏi."
 FOLLOW_UPS = (Aspect.PAPERS, Aspect.FEE, Aspect.TIME, Aspect.WHERE, Aspect.ONLINE)
-ASPECT_INTENTS = {
-    Aspect.PAPERS: "ask_papers", Aspect.FEE: "ask_fee", Aspect.TIME: "ask_time",
-    Aspect.WHERE: "ask_where", Aspect.AGENCY: "ask_agency", Aspect.WHO: "ask_who",
-    Aspect.CONDITIONS: "ask_conditions", Aspect.STEPS: "ask_steps", Aspect.RESULT: "ask_result",
-    Aspect.LEGAL: "ask_legal", Aspect.ONLINE: "ask_online",
-}
+ASPECT_INTENTS = {aspect: f"ask_{aspect.value}" for aspect in Aspect}  # the domain's intents
 MAX_BUTTONS = 5
 HUMAN_BUTTON = {"title": "Gặp cán bộ", "payload": "/request_human"}
 

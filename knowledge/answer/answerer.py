@@ -101,6 +101,8 @@ class Answerer:
 
     def _about(self, procedure: Procedure, question: str, reading: Reading,
                aspects: tuple[Aspect, ...]) -> Answer:
+        if not aspects and not reading.passage:  # the whole card answers it: nothing to quote
+            return Answer(question, aspects, reading.passage, procedure=procedure)
         cues = self.reader.cue_words(question)
         if reading.passage:
             found = self.passages.find(question, procedure, ignore=cues,
