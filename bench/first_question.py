@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 from bench._machine import machine  # noqa: E402
 
 # Real questions, each from a new citizen, with a marker its reply must contain ("" = any reply).
-# The first is none of the warm-up messages (bot/runner.py WARMUP_MESSAGES).
+# The first is none of the warm-up messages (motcua/runner.py WARMUP_MESSAGES).
 QUESTIONS = [
     ("làm lại căn cước bị mất", ""),
     ("Tôi muốn đăng ký khai sinh cho con", "1.001193"),
@@ -76,14 +76,15 @@ def with_embeddings(folder: Path) -> bool:
     """Give the data folder the embedding model of var/ (as `make up` builds it), and var/'s saved
     indexes to save their rebuild: the retriever then runs hybrid on ONNX Runtime, as deployed."""
     from knowledge.retrieval.build_model import is_built
-    from knowledge.retrieval.cli import MODEL_FOLDER
+    from motcua.settings import Settings
     from tests.conftest import REPO_ROOT
 
-    model = REPO_ROOT / "var" / MODEL_FOLDER
+    model = Settings(data_dir=REPO_ROOT / "var").built_model_dir
+    target = Settings(data_dir=folder).built_model_dir
     if not is_built(model):
         return False
-    (folder / MODEL_FOLDER).parent.mkdir(parents=True, exist_ok=True)
-    (folder / MODEL_FOLDER).symlink_to(model, target_is_directory=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(model, target_is_directory=True)
     if (REPO_ROOT / "var" / "index").is_dir():
         shutil.copytree(REPO_ROOT / "var" / "index", folder / "index")
     return True

@@ -194,7 +194,7 @@ def stored(data_dir: Path, codes: list[str]) -> int:
     codes = sorted(set(codes))
     if not codes:
         return 0
-    with sqlite3.connect(f"file:{data_dir / 'feedback.db'}?mode=ro", uri=True) as db:
+    with sqlite3.connect(f"file:{data_dir / 'motcua.db'}?mode=ro", uri=True) as db:
         marks = ",".join("?" * len(codes))
         return db.execute(f"SELECT count(*) FROM petition WHERE code IN ({marks})", codes).fetchone()[0]
 

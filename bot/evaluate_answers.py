@@ -30,12 +30,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from nlu.lexicon import default_lexicon
-from nlu.normalize import fold, has_diacritics
+from nlu.text import fold, has_diacritics, syllables
 
 FACT_THRESHOLD = 0.6
 NAME_START = 50  # buttons show names cut at 60 characters
 WARM_UP = 3
-_SYLLABLE = re.compile(r"\w+")
 # The catalogue writes "20,000 Việt Nam Đồng", "8,000 VNĐ"; replies write "20.000 đồng".
 _CURRENCY = re.compile(r"việt nam đồng|vnđ|vnd", re.IGNORECASE)
 _THOUSANDS = re.compile(r"(\d)[.,](\d{3})(?!\d)")
@@ -88,9 +87,9 @@ def _content(text: str) -> set[str]:
     text = _CURRENCY.sub("đồng", text.lower())
     while _THOUSANDS.search(text):
         text = _THOUSANDS.sub(r"\1\2", text)
-    syllables = _SYLLABLE.findall(text)
-    stop = default_lexicon().stop_mask(syllables)
-    return {fold(s).lstrip("0") or "0" for s, is_stop in zip(syllables, stop) if not is_stop}
+    words = syllables(text)
+    stop = default_lexicon().stop_mask(words)
+    return {fold(s).lstrip("0") or "0" for s, is_stop in zip(words, stop) if not is_stop}
 
 
 def fact_recall(reference: str, reply: str) -> float:

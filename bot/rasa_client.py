@@ -25,6 +25,8 @@ class BotMessage:
     text: str = ""
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     image: str | None = None
+    # A petition notice's kind and values, for channels that send templates instead of text (ZNS).
+    data: dict[str, str] | None = field(default=None, hash=False)
 
     @classmethod
     def from_rest(cls, raw: dict[str, Any]) -> "BotMessage":
@@ -33,14 +35,17 @@ class BotMessage:
             for b in raw.get("buttons") or []
             if isinstance(b, dict)
         )
-        return cls(text=str(raw.get("text") or ""), buttons=buttons, image=raw.get("image"))
+        data = raw.get("data")
+        return cls(text=str(raw.get("text") or ""), buttons=buttons, image=raw.get("image"),
+                   data={str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        shape = {
             "text": self.text,
             "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
             "image": self.image,
         }
+        return shape | {"data": self.data} if self.data else shape
 
 
 class RasaClient:

@@ -1,4 +1,8 @@
-"""Engine creation and schema migrations (Alembic, run programmatically at startup)."""
+"""Engines and sessions for the app's database (SQLite or PostgreSQL).
+
+The schema is not created here: one Alembic history in the app shell (``motcua/migrations``)
+covers every table of every package.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,21 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from typing import Any
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Several processes (web, Telegram, action server) write the same file: wait for a lock.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -35,26 +41,6 @@ def make_engine(db_url: str) -> Engine:
     if db_url.startswith("postgresql://"):
         db_url = "postgresql+psycopg://" + db_url.removeprefix("postgresql://")
     return create_engine(db_url, pool_pre_ping=True)
-
-
-def alembic_config(db_url: str) -> Config:
-    """Alembic configuration pointing at our migrations, without an alembic.ini file."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", db_url.replace("%", "%%"))
-    return cfg
-
-
-def migrate(db_url: str, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; safe to call at every start."""
-    engine = make_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            cfg = alembic_config(db_url)
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, revision)
-    finally:
-        engine.dispose()
 
 
 @lru_cache(maxsize=8)
@@ -73,3 +59,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def insert_new(session: Session, model: type[SQLModel], **values: Any) -> bool:
+    """Insert a row unless one with the same key exists; True when inserted. One statement on
+    SQLite and PostgreSQL alike (``INSERT … ON CONFLICT DO NOTHING``), so concurrent callers
+    cannot both win."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]

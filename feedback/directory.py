@@ -1,4 +1,8 @@
-"""The province's unit directory (``provinces/<province>/units.yml``) as typed objects."""
+"""The province's unit directory (``provinces/<province>/units.yml``) as typed objects.
+
+Its units are ``knowledge.units.Unit``, the type the procedure overlay (``agencies.yml``) uses for
+the same bodies under the same ids.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,9 @@ from pathlib import Path
 import yaml
 
 from feedback.config import Level
-from feedback.text import fold
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A body that handles petitions: department, commune committee, police, utility or triage."""
-
-    id: str
-    name: str
-    kind: str
-    keywords: tuple[str, ...] = ()
-    procedure_fields: tuple[str, ...] = ()
-    agency_names: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    keyword_weight: float = 1.0  # below 1 for generic process words ("quá hạn") that any body could own
-    ward_key: str | None = None  # communes only: the vietnamadminunits key of the new ward
-    ward: str | None = None
-
-    @property
-    def is_commune(self) -> bool:
-        return self.kind == "commune"
+from knowledge.procedure import Level as GovernmentLevel
+from knowledge.units import Unit
+from nlu.text import fold_words
 
 
 @dataclass(frozen=True)
@@ -69,26 +55,28 @@ class Directory:
 
     def unit_for_agency_name(self, agency_text: str) -> Unit | None:
         """The non-commune unit whose catalogue name is the longest match in ``agency_text``."""
-        folded = fold(agency_text)
+        folded = fold_words(agency_text)
         best: tuple[int, Unit] | None = None
         for unit in self.units.values():
             for name in unit.agency_names:
-                fname = fold(name)
+                fname = fold_words(name)
                 if fname and fname in folded and (best is None or len(fname) > best[0]):
                     best = (len(fname), unit)
         return best[1] if best else None
 
     def sorted_units(self) -> list[Unit]:
         """Province-level units first, then communes, each by name (for selects and filters)."""
-        return sorted(self.units.values(), key=lambda u: (u.is_commune, fold(u.name)))
+        return sorted(self.units.values(), key=lambda u: (u.is_commune, fold_words(u.name)))
 
 
 def _unit(raw: dict, defaults: dict | None = None) -> Unit:
     merged = {**(defaults or {}), **raw}
+    kind = merged.get("kind", "department")
     return Unit(
         id=merged["id"],
         name=merged["name"],
-        kind=merged.get("kind", "department"),
+        level=GovernmentLevel.COMMUNE if kind == "commune" else GovernmentLevel.PROVINCE,
+        kind=kind,
         keywords=tuple(merged.get("keywords", ())),
         procedure_fields=tuple(merged.get("procedure_fields", ())),
         agency_names=tuple(merged.get("agency_names", ())),

@@ -1,7 +1,8 @@
 """The petition lifecycle as data: states, actions, who may take them and where they lead.
 
-Handlers never test status strings themselves; they ask ``action_allowed`` and ``ACTIONS``, so adding
-a state or an action is an edit of these tables only (the FixMyStreet way).
+Handlers never test or set status strings themselves; they ask ``action_allowed`` and
+``next_state``, so adding a state or an action is an edit of these tables only (the FixMyStreet
+way). Citizens and the system are actors in the same table as officers, with their own roles.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ class Role(StrEnum):
     TRIAGE = "triage"  # bộ phận điều phối
     ADMIN = "admin"  # quản trị
 
+
+# Actor roles that are not officers: they never log in to the console, so they are not a Role.
+CITIZEN = "citizen"  # the citizen who holds the tracking code, on any channel or the web page
+SYSTEM = "system"  # automatic moves, such as merging a duplicate while filing
 
 ROLE_LABELS = {
     Role.OFFICER: "Cán bộ xử lý",
@@ -50,18 +55,18 @@ STATES: dict[str, State] = {
         State("duplicate", "Đã gộp với phản ánh trùng", "closed", False, True),
     )
 }
-INITIAL_STATE = "received"
+NEW = ""  # the "state" of a petition not filed yet: filing is the action out of it
 
 
 @dataclass(frozen=True)
 class Action:
-    """An officer or citizen action and its effect on the status."""
+    """An officer, citizen or system action and its effect on the status."""
 
     name: str
     label: str
     from_states: frozenset[str]
-    to_state: str | None  # None: status unchanged (e.g. a transfer keeps the petition "received")
-    roles: frozenset[Role]
+    to_state: str | None  # None: status unchanged
+    roles: frozenset[str]  # Role values, CITIZEN or SYSTEM
     needs_text: bool = False
     text_label: str = ""
 
@@ -69,6 +74,8 @@ class Action:
 _OPEN = frozenset({"received", "accepted", "info_requested"})
 _ALL_STAFF = frozenset(Role)
 _LEADS = frozenset({Role.LEAD, Role.TRIAGE, Role.ADMIN})
+_CITIZEN = frozenset({CITIZEN})
+_ANSWERED = frozenset({"answered", "closed"})
 
 ACTIONS: dict[str, Action] = {
     a.name: a
@@ -87,26 +94,39 @@ ACTIONS: dict[str, Action] = {
             True, "Nội dung trả lời (sẽ gửi người dân và công khai)",
         ),
         Action("close", "Đóng phản ánh", frozenset({"answered"}), "closed", _LEADS),
+        # The citizen's side (never offered in the console: no officer role takes them).
+        Action("file", "Gửi phản ánh", frozenset({NEW}), "received", _CITIZEN),
+        Action(
+            "add_info", "Người dân bổ sung thông tin", frozenset({"info_requested"}), "accepted",
+            _CITIZEN, True, "Thông tin bổ sung",
+        ),
+        Action("satisfied", "Người dân hài lòng, đóng phản ánh", _ANSWERED, "closed", _CITIZEN),
+        Action("reopen", "Người dân chưa hài lòng, mở lại", _ANSWERED, "accepted", _CITIZEN),
+        # Filing a near-duplicate of an open petition merges it at once.
+        Action("merge", "Gộp với phản ánh trùng", frozenset({"received"}), "duplicate",
+               frozenset({SYSTEM})),
     )
 }
-
-# Citizen-side transitions, not offered in the console.
-CITIZEN_INFO_STATES = frozenset({"info_requested"})
-REOPENABLE_STATES = frozenset({"answered", "closed"})
-MAX_REOPENS = 1
+MAX_REOPENS = 1  # besides the table: a citizen may reopen a petition once
 
 
-def action_allowed(action: str, status: str, role: Role) -> bool:
-    """Whether an officer of this role may take this action on a petition in this status."""
+class NotAllowed(ValueError):
+    """The table has no such move for this actor from this status."""
+
+
+def action_allowed(action: str, status: str, role: str) -> bool:
+    """Whether an actor of this role (a Role, CITIZEN or SYSTEM) may take this action now."""
     spec = ACTIONS.get(action)
     return spec is not None and status in spec.from_states and role in spec.roles
 
 
+def next_state(action: str, status: str, role: str) -> str:
+    """The status after the action; NotAllowed when the table does not allow it."""
+    if not action_allowed(action, status, role):
+        raise NotAllowed(f"{role} may not {action} from {status or 'new'}")
+    return ACTIONS[action].to_state or status
+
+
 def actions_for(status: str, role: Role) -> list[Action]:
-    """The actions the console offers for a petition in this status."""
+    """The actions the console offers an officer for a petition in this status."""
     return [a for a in ACTIONS.values() if action_allowed(a.name, status, role)]
-
-
-def is_overdue_candidate(status: str) -> bool:
-    """Only petitions still waiting for an answer can be overdue."""
-    return not STATES[status].handled

@@ -17,7 +17,7 @@ import vietnamadminunits
 from vietnamadminunits import ParseMode, parse_address
 
 from feedback.directory import Directory
-from feedback.text import fold
+from nlu.text import fold_words
 
 _OLD_MARKERS = re.compile(r"\b(huy[eệ]n|th[iị] tr[aấ]n|tp\.?|th[aà]nh ph[oố] l[aạ]ng s[oơ]n)\b", re.I)
 _MAX_LEN = 300
@@ -41,7 +41,7 @@ def _conversion_tables() -> tuple[dict, dict]:
 
 def _with_province(text: str, directory: Directory) -> str:
     """Append the province: citizens rarely write it, and "TP Lạng Sơn" alone reads as the province."""
-    if fold(text).endswith(f"tinh {fold(directory.province)}"):
+    if fold_words(text).endswith(f"tinh {fold_words(directory.province)}"):
         return text
     return f"{text}, {directory.province}"
 

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from feedback.deadlines import utcnow
+from feedback.derived import DERIVED, SOURCES, derive
+
+_LISTED = text("listed_at IS NOT NULL")
+
+
+def _public_index(name: str, *columns: str) -> Index:
+    """A partial index over listed petitions only, in the public list's (listed_at, id) order."""
+    return Index(name, *columns, "listed_at", "id", sqlite_where=_LISTED, postgresql_where=_LISTED)
 
 
 class Petition(SQLModel, table=True):
     """One phản ánh, kiến nghị, from any channel."""
 
+    __table_args__ = (
+        Index("ix_petition_created_id", "created_at", "id"),  # Open311 list, keyset order
+        _public_index("ix_petition_listed"),
+        _public_index("ix_petition_listed_unit", "unit_id"),
+        _public_index("ix_petition_listed_commune", "commune_id"),
+        _public_index("ix_petition_listed_service", "service_code"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True, index=True)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     channel: str = Field(max_length=32)
     service_code: str | None = Field(default=None, max_length=64)
@@ -48,6 +64,26 @@ class Petition(SQLModel, table=True):
     reopen_count: int = 0
     text_hidden: bool = False
     duplicate_of_id: int | None = Field(default=None, foreign_key="petition.id", index=True)
+    # Derived (feedback/derived.py), refreshed by the mapper event below; never set them by hand,
+    # and change their sources through the ORM (a Core or bulk UPDATE bypasses the event).
+    public_description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    public_answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    public_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    public_search: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    listed_at: datetime | None = None
+    match_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+@event.listens_for(Petition, "before_insert")
+@event.listens_for(Petition, "before_update")
+def _refresh_derived(_mapper, _connection, petition: Petition) -> None:
+    """Redact once, at write time, whenever a field the public text or the terms depend on changed."""
+    state = inspect(petition)
+    if state.persistent and not any(state.attrs[f].history.has_changes() for f in SOURCES):
+        return
+    values = derive({f: getattr(petition, f) for f in SOURCES})
+    for key in DERIVED:
+        setattr(petition, key, values[key])
 
 
 class Attachment(SQLModel, table=True):
@@ -99,17 +135,3 @@ class RoutingWeight(SQLModel, table=True):
     term: str = Field(max_length=100, index=True)
     unit_id: str = Field(max_length=64)
     weight: float = 0.0
-
-
-class Notification(SQLModel, table=True):
-    """Outbox: a message for a citizen, stored first and delivered later by a channel."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    petition_id: int = Field(foreign_key="petition.id", index=True)
-    channel: str = Field(max_length=32)
-    address: str = Field(max_length=200)
-    message: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = Field(default=None, index=True)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, max_length=500)

@@ -6,22 +6,22 @@ here, in the query, not in templates or routes.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
+from feedback import search
 from feedback.auth import OfficerView
 from feedback.db import session_scope
 from feedback.deadlines import local_date, utcnow, working_days_between
 from feedback.lifecycle import STATES
 from feedback.models import Attachment, AuditEvent, Petition
-from feedback.redact import redact
 from feedback.service import FeedbackService, NotFound
-from feedback.text import fold
-
-HIDDEN_TEXT = "[Nội dung đã được ẩn do vi phạm quy định]"
+from nlu.text import fold_words
 
 
 @dataclass(frozen=True)
@@ -170,77 +170,138 @@ class PublicItem:
     lon: float | None
 
 
-def to_public(service: FeedbackService, p: Petition) -> PublicItem:
+# Public reads select these columns only: the redacted ones, never the description or a contact.
+PUBLIC_COLUMNS = (
+    Petition.id, Petition.code, Petition.status, Petition.service_code, Petition.public_description,
+    Petition.public_answer, Petition.public_note, Petition.unit_id, Petition.commune_id,
+    Petition.created_at, Petition.updated_at, Petition.answer_due, Petition.answered_at,
+    Petition.lat, Petition.lon, Petition.listed_at,
+)
+COUNT_CAP = 1000  # the list says "more than 1,000" rather than counting a million rows
+
+
+def to_public(service: FeedbackService, row) -> PublicItem:
+    """A row of ``PUBLIC_COLUMNS`` as the public sees it (the text was redacted when written)."""
     directory = service.directory
-    service_def = directory.services.get(p.service_code or "")
-    state = STATES[p.status]
-    commune = directory.get(p.commune_id)
+    service_def = directory.services.get(row.service_code or "")
+    state = STATES[row.status]
+    commune = directory.get(row.commune_id)
     return PublicItem(
-        code=p.code, status=p.status, status_label=state.label, open311_status=state.open311,
-        service_code=p.service_code, service_name=service_def.name if service_def else "Khác",
-        description=HIDDEN_TEXT if p.text_hidden else redact(p.description),
-        answer=redact(p.answer) if p.answer else None,
-        status_note=redact(p.status_note) if p.status_note and state.public else None,
-        unit_name=directory.name(p.unit_id), commune_name=commune.ward if commune and commune.ward else "",
-        requested=p.created_at, updated=p.updated_at, expected=p.answer_due,
-        answered_on=local_date(p.answered_at) if p.answered_at else None,
+        code=row.code, status=row.status, status_label=state.label, open311_status=state.open311,
+        service_code=row.service_code, service_name=service_def.name if service_def else "Khác",
+        description=row.public_description, answer=row.public_answer,
+        status_note=row.public_note if state.public else None,
+        unit_name=directory.name(row.unit_id), commune_name=commune.ward if commune and commune.ward else "",
+        requested=row.created_at, updated=row.updated_at, expected=row.answer_due,
+        answered_on=local_date(row.answered_at) if row.answered_at else None,
         # Rounded to ~100 m: a point on a map should not single out a house.
-        lat=round(p.lat, 3) if p.lat is not None else None,
-        lon=round(p.lon, 3) if p.lon is not None else None,
+        lat=round(row.lat, 3) if row.lat is not None else None,
+        lon=round(row.lon, 3) if row.lon is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """One page of a keyset-paginated list; ``next_cursor`` is None on the last page."""
+
+    items: list[PublicItem]
+    next_cursor: str | None
+    total: int | None  # capped at COUNT_CAP + 1 ("more than COUNT_CAP"); None when not counted
+
+
+_CURSOR = re.compile(r"(\d{1,20})-(\d{1,19})")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def encode_cursor(moment: datetime, pid: int) -> str:
+    """``<microseconds since 1970 UTC>-<id>``: opaque to users, stable under new inserts."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return f"{(aware - _EPOCH) // timedelta(microseconds=1)}-{pid}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The (moment, id) a cursor stands for, or None for a missing or malformed one."""
+    match = _CURSOR.fullmatch(cursor or "")
+    if not match:
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=int(match[1])), int(match[2])
+    except OverflowError:
+        return None
+
+
+def _keyset(query, key, cursor: str | None, per_page: int):
+    """Rows after the cursor in (key, id) descending order, one extra to know if a page follows."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(tuple_(key, Petition.id) < after)
+    return query.order_by(key.desc(), col(Petition.id).desc()).limit(per_page + 1)
+
+
+def _page(service: FeedbackService, rows: list, key: str, per_page: int, total: int | None) -> PublicPage:
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    cursor = encode_cursor(getattr(rows[-1], key), rows[-1].id) if more else None
+    return PublicPage([to_public(service, r) for r in rows], cursor, total)
 
 
 def public_list(service: FeedbackService, q: str = "", unit_id: str | None = None,
                 commune_id: str | None = None, service_code: str | None = None,
-                page: int = 1, per_page: int = 20) -> tuple[list[PublicItem], int]:
-    """Resolved petitions, newest answer first; the text search runs on the redacted text."""
-    public_states = [n for n, s in STATES.items() if s.public]
+                cursor: str | None = None, per_page: int = 20) -> PublicPage:
+    """Listed (resolved, not merged) petitions, newest first, a keyset page at a time; ``q`` finds
+    words starting so in the redacted text (``feedback.search``)."""
+    conditions = [col(Petition.listed_at).is_not(None)]
+    if unit_id:
+        conditions.append(Petition.unit_id == unit_id)
+    if commune_id:
+        conditions.append(Petition.commune_id == commune_id)
+    if service_code:
+        conditions.append(Petition.service_code == service_code)
+    needle = fold_words(q)[:100]
+    counted = True
     with session_scope(service.engine) as session:
-        query = select(Petition).where(col(Petition.status).in_(public_states),
-                                       col(Petition.duplicate_of_id).is_(None))
-        if unit_id:
-            query = query.where(Petition.unit_id == unit_id)
-        if commune_id:
-            query = query.where(Petition.commune_id == commune_id)
-        if service_code:
-            query = query.where(Petition.service_code == service_code)
-        rows = list(session.exec(query.order_by(col(Petition.answered_at).desc()).limit(2000)))
-    items = [to_public(service, p) for p in rows]
-    needle = fold(q)[:100]
-    if needle:
-        items = [i for i in items
-                 if needle in fold(f"{i.description} {i.answer or ''} {i.unit_name} {i.commune_name}")]
-    page = max(1, page)
-    return items[(page - 1) * per_page: page * per_page], len(items)
+        if needle:
+            ids = search.listed_hits(session.connection(), needle, COUNT_CAP)
+            counted = ids is not None
+            conditions.append(col(Petition.id).in_(ids) if counted else search.matches(needle))
+        rows = list(session.exec(_keyset(select(*PUBLIC_COLUMNS).where(*conditions),
+                                          col(Petition.listed_at), cursor, per_page)))
+        # Counting stops past COUNT_CAP; a common search is not counted at all (it could scan
+        # the whole list to find where its matches end).
+        total = None
+        if counted:
+            total = session.exec(select(func.count()).select_from(
+                select(Petition.id).where(*conditions).limit(COUNT_CAP + 1).subquery())).one()
+    return _page(service, rows, "listed_at", per_page, total)
 
 
 def public_item(service: FeedbackService, code: str) -> PublicItem | None:
-    """One resolved petition for the public page (None unless it is public)."""
+    """One listed petition for the public page (None unless it is listed)."""
     with session_scope(service.engine) as session:
-        p = session.exec(select(Petition).where(Petition.code == code)).first()
-        if p is None or not STATES[p.status].public or p.duplicate_of_id:
-            return None
-        return to_public(service, p)
+        row = session.exec(select(*PUBLIC_COLUMNS).where(
+            Petition.code == code, col(Petition.listed_at).is_not(None))).first()
+        return to_public(service, row) if row else None
 
 
 def open311_requests(service: FeedbackService, codes: list[str] | None = None,
                      service_code: str | None = None, start: datetime | None = None,
                      end: datetime | None = None, status: str | None = None,
-                     limit: int = 1000) -> list[PublicItem]:
-    """Service requests for Open311 GET: every status but "rejected", redacted, newest first."""
+                     limit: int = 1000, cursor: str | None = None) -> PublicPage:
+    """Service requests for Open311 GET: every status but "rejected", redacted, newest first, a
+    keyset page of ``limit`` at a time."""
+    query = select(*PUBLIC_COLUMNS).where(Petition.status != "rejected")
+    if codes:
+        query = query.where(col(Petition.code).in_(codes))
+    else:
+        default_start = utcnow() - timedelta(days=90)
+        query = query.where(Petition.created_at >= (start or default_start))
+    if service_code:
+        query = query.where(Petition.service_code == service_code)
+    if end:
+        query = query.where(Petition.created_at <= end)
+    if status in ("open", "closed"):
+        names = [n for n, s in STATES.items() if s.open311 == status]
+        query = query.where(col(Petition.status).in_(names))
     with session_scope(service.engine) as session:
-        query = select(Petition).where(Petition.status != "rejected")
-        if codes:
-            query = query.where(col(Petition.code).in_(codes))
-        else:
-            default_start = utcnow() - timedelta(days=90)
-            query = query.where(Petition.created_at >= (start or default_start))
-        if service_code:
-            query = query.where(Petition.service_code == service_code)
-        if end:
-            query = query.where(Petition.created_at <= end)
-        if status in ("open", "closed"):
-            names = [n for n, s in STATES.items() if s.open311 == status]
-            query = query.where(col(Petition.status).in_(names))
-        rows = list(session.exec(query.order_by(col(Petition.created_at).desc()).limit(limit)))
-        return [to_public(service, p) for p in rows]
+        rows = list(session.exec(_keyset(query, col(Petition.created_at), cursor, limit)))
+    return _page(service, rows, "created_at", limit, len(rows))

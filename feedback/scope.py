@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from feedback.text import fold
+from nlu.text import fold_words
 
 
 class Scope(StrEnum):
@@ -71,7 +71,7 @@ def _hits(folded: str, patterns: list[str]) -> list[str]:
 
 def classify_scope(text: str) -> ScopeResult:
     """Tell a petition from a complaint or a denunciation (denunciation wins when both appear)."""
-    folded = fold(text)
+    folded = fold_words(text)
     for scope, patterns in ((Scope.DENUNCIATION, _DENUNCIATION), (Scope.COMPLAINT, _COMPLAINT)):
         hits = _hits(folded, patterns)
         if hits:

@@ -21,16 +21,19 @@ from feedback.config import FeedbackConfig
 from feedback.db import session_scope
 from feedback.deadlines import add_working_days, local_date, utcnow
 from feedback.directory import Directory
+from feedback.duplicates import find_duplicate
 from feedback.lifecycle import (
-    ACTIONS, INITIAL_STATE, MAX_REOPENS, REOPENABLE_STATES, STATES, action_allowed,
+    ACTIONS, CITIZEN, MAX_REOPENS, NEW, STATES, SYSTEM, NotAllowed, action_allowed, next_state,
 )
 from feedback.location import resolve_location
 from feedback.models import Attachment, AuditEvent, Petition
 from feedback.redact import redact
-from feedback.routing.duplicates import find_duplicate
 from feedback.routing.learning import learn_reroute, load_weights
 from feedback.routing.router import ProcedureHint, Router
-from feedback.text import fold
+from feedback.validation import (
+    MAX_DESCRIPTION_CHARS, MAX_LOCATION_CHARS, description_problem, info_problem,
+)
+from nlu.text import fold_words
 
 CHANNELS = ("chat", "telegram", "zalo", "web", "open311", "paper", "phone", "counter", "email")
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -105,6 +108,7 @@ class PublicStatus:
     answered_on: date | None
     can_give_feedback: bool
     can_reopen: bool
+    can_add_info: bool  # an officer asked for more information: status_note holds the question
     duplicate_of: str | None
 
 
@@ -126,25 +130,28 @@ def _audit(session: Session, petition: Petition | None, actor: str, action: str,
 class FeedbackService:
     """One instance per process; holds the engine, the directory and the config."""
 
-    def __init__(self, engine: Engine, directory: Directory, config: FeedbackConfig) -> None:
+    def __init__(self, engine: Engine, directory: Directory, config: FeedbackConfig,
+                 notices: notify.NoticeQueue | None = None) -> None:
         self.engine = engine
         self.directory = directory
         self.config = config
+        self.notices = notices or notify.NoNotices()  # the app passes the channels' outbox
         self.levels = {**config.levels, **directory.levels}
+        self._keywords = Router(directory).keywords  # built once, not at every filing
 
     # ---- citizen side -------------------------------------------------------------------------
 
     def router(self, session: Session) -> Router:
         """A router with the weights learned so far."""
-        return Router(self.directory, load_weights(session), self.config.triage_threshold)
+        return Router(self.directory, load_weights(session), self.config.triage_threshold,
+                      self._keywords)
 
     def validate(self, inp: PetitionInput) -> str:
         """The cleaned description, or a FeedbackError telling the citizen what to fix."""
-        text = _clean(inp.description, self.config.max_text_chars + 1)
-        if len(fold(text)) < 10:
-            raise FeedbackError("Nội dung phản ánh quá ngắn. Bạn mô tả rõ sự việc (ít nhất vài từ) rồi gửi lại.")
-        if len(text) > self.config.max_text_chars:
-            raise FeedbackError(f"Nội dung dài quá {self.config.max_text_chars} ký tự. Bạn rút gọn rồi gửi lại.")
+        text = _clean(inp.description, MAX_DESCRIPTION_CHARS + 1)
+        problem = description_problem(text)
+        if problem:
+            raise FeedbackError(problem)
         if inp.channel not in CHANNELS:
             raise FeedbackError("Kênh tiếp nhận không hợp lệ.")
         if inp.level not in self.levels:
@@ -152,16 +159,19 @@ class FeedbackService:
         if inp.service_code and inp.service_code not in self.directory.services:
             raise FeedbackError("Loại phản ánh không có trong danh mục.")
         if inp.photo:
-            if inp.photo.content_type not in PHOTO_TYPES:
-                raise FeedbackError("Ảnh phải là JPEG, PNG hoặc WebP.")
-            if len(inp.photo.data) > self.config.max_photo_bytes:
-                raise FeedbackError("Ảnh lớn quá 5 MB. Bạn gửi ảnh nhỏ hơn.")
+            self._check_photo(inp.photo)
         return text
+
+    def _check_photo(self, photo: Photo) -> None:
+        if photo.content_type not in PHOTO_TYPES:
+            raise FeedbackError("Ảnh phải là JPEG, PNG hoặc WebP.")
+        if len(photo.data) > self.config.max_photo_bytes:
+            raise FeedbackError("Ảnh lớn quá 5 MB. Bạn gửi ảnh nhỏ hơn.")
 
     def file_petition(self, inp: PetitionInput, actor: str = "citizen") -> Filed:
         """Route, store and commit a petition; the returned receipt is safe to announce."""
         text = self.validate(inp)
-        location_text = _clean(inp.location_text, 500)
+        location_text = _clean(inp.location_text, MAX_LOCATION_CHARS)
         level = self.levels[inp.level]
         contact = inp.contact if inp.contact and inp.contact.consent else None
         now = utcnow()
@@ -179,7 +189,7 @@ class FeedbackService:
                         lat=inp.lat, lon=inp.lon,
                         procedure_code=_clean(inp.procedure.code, 32) if inp.procedure else None,
                         dossier_code=_clean(inp.dossier_code, 64) or None, level=level.name,
-                        status=INITIAL_STATE, unit_id=decision.unit_id,
+                        status=next_state("file", NEW, CITIZEN), unit_id=decision.unit_id,
                         routing_confidence=decision.confidence, routing_reason=decision.reason,
                         ack_due=add_working_days(today, level.ack_days),
                         answer_due=add_working_days(today, level.answer_days),
@@ -192,7 +202,7 @@ class FeedbackService:
                     since = now - timedelta(days=self.config.duplicate_window_days)
                     original = find_duplicate(session, text, location.unit_id, location_text, since)
                     if original is not None:
-                        petition.status = "duplicate"
+                        petition.status = next_state("merge", petition.status, SYSTEM)
                         petition.duplicate_of_id = original.id
                         petition.unit_id = original.unit_id
                         petition.answer_due = original.answer_due
@@ -228,7 +238,8 @@ class FeedbackService:
             shown = session.get(Petition, petition.duplicate_of_id) or petition
             original_code = shown.code
         state = STATES[shown.status]
-        answered = shown.status in REOPENABLE_STATES
+        # What the citizen may do follows the petition's own status: a merged duplicate shows the
+        # original's answer but takes no verdict and no added information of its own.
         return PublicStatus(
             code=petition.code, status=shown.status, status_label=state.label,
             unit_name=self.directory.name(shown.unit_id), filed_on=local_date(petition.created_at),
@@ -236,8 +247,11 @@ class FeedbackService:
             expected_answer_date=shown.answer_due, answer=redact(shown.answer) or None,
             status_note=redact(shown.status_note) or None,
             answered_on=local_date(shown.answered_at) if shown.answered_at else None,
-            can_give_feedback=answered and petition.citizen_verdict is None and not original_code,
-            can_reopen=answered and petition.reopen_count < MAX_REOPENS and not original_code,
+            can_give_feedback=action_allowed("satisfied", petition.status, CITIZEN)
+            and petition.citizen_verdict is None,
+            can_reopen=action_allowed("reopen", petition.status, CITIZEN)
+            and petition.reopen_count < MAX_REOPENS,
+            can_add_info=action_allowed("add_info", petition.status, CITIZEN),
             duplicate_of=original_code,
         )
 
@@ -252,44 +266,63 @@ class FeedbackService:
         with session_scope(self.engine) as session:
             petition = self._by_code(session, code)
             status = self._status(session, petition)
-            if not status.can_give_feedback and not (not satisfied and status.can_reopen):
-                raise FeedbackError("Phản ánh này chưa có trả lời hoặc đã được đánh giá rồi.")
+            if not (status.can_give_feedback if satisfied else status.can_reopen):
+                if satisfied or not status.can_give_feedback:
+                    raise FeedbackError("Phản ánh này chưa có trả lời hoặc đã được đánh giá rồi.")
+                raise FeedbackError("Phản ánh chỉ được mở lại một lần. Nếu vẫn chưa đồng ý, bạn có thể "
+                                    "gửi khiếu nại theo Luật Khiếu nại.")
+            action = "satisfied" if satisfied else "reopen"
             before = petition.status
+            petition.status = next_state(action, before, CITIZEN)
+            now = utcnow()
             if satisfied:
                 petition.citizen_verdict = "satisfied"
-                petition.status = "closed"
-                petition.closed_at = petition.closed_at or utcnow()
-            elif status.can_reopen:
+                petition.closed_at = petition.closed_at or now
+            else:
                 level = self.levels.get(petition.level) or self.levels["normal"]
                 petition.citizen_verdict = "reopened"
                 petition.reopen_count += 1
-                petition.status = "accepted"
-                petition.answer_due = add_working_days(local_date(utcnow()), level.answer_days)
-                petition.description += f"\n\n[Người dân mở lại {local_date(utcnow()):%d/%m/%Y}]: {comment}"
-            else:
-                raise FeedbackError("Phản ánh chỉ được mở lại một lần. Nếu vẫn chưa đồng ý, bạn có thể "
-                                    "gửi khiếu nại theo Luật Khiếu nại.")
-            petition.updated_at = utcnow()
+                petition.answer_due = add_working_days(local_date(now), level.answer_days)
+                petition.description += f"\n\n[Người dân mở lại {local_date(now):%d/%m/%Y}]: {comment}"
+            petition.updated_at = now
             session.add(petition)
-            _audit(session, petition, "citizen", "satisfied" if satisfied else "reopen",
-                   from_status=before, to_status=petition.status)
+            _audit(session, petition, CITIZEN, action, from_status=before, to_status=petition.status)
             return self._status(session, petition)
 
-    def citizen_add_info(self, code: str, text: str) -> PublicStatus:
-        """The citizen answers a request for more information; handling resumes."""
-        text = _clean(text, self.config.max_text_chars)
-        if len(fold(text)) < 3:
-            raise FeedbackError("Bạn nhập nội dung bổ sung rồi gửi lại.")
+    def citizen_add_info(self, code: str, text: str, photo: Photo | None = None,
+                         channel: str = "web") -> PublicStatus:
+        """The citizen answers an officer's request for information (text, a photo or both);
+        the petition goes back to the officer's queue in the state the lifecycle names."""
+        text = _clean(text, MAX_DESCRIPTION_CHARS + 1)
         with session_scope(self.engine) as session:
             petition = self._by_code(session, code)
-            if petition.status != "info_requested":
-                raise FeedbackError("Phản ánh này không cần bổ sung thông tin.")
-            petition.description += f"\n\n[Người dân bổ sung {local_date(utcnow()):%d/%m/%Y}]: {text}"
-            petition.status = "accepted"
-            petition.updated_at = utcnow()
+            if not action_allowed("add_info", petition.status, CITIZEN):
+                raise FeedbackError(
+                    f"Phản ánh {petition.code} không chờ bổ sung thông tin (hiện: "
+                    f"{STATES[petition.status].label.lower()}). Bạn tra cứu mã này để xem tiến độ.")
+            problem = info_problem(text, photo is not None)
+            if problem:
+                raise FeedbackError(problem)
+            if photo is not None:
+                self._check_photo(photo)
+            before = petition.status
+            now = utcnow()
+            attachment = None
+            if photo is not None:
+                attachment = Attachment(petition_id=petition.id, content_type=photo.content_type,
+                                        filename=_clean(photo.filename, 200) or "anh", data=photo.data)
+                session.add(attachment)
+                session.flush()
+            shown = text or "(ảnh)"
+            petition.description += f"\n\n[Người dân bổ sung {local_date(now):%d/%m/%Y}]: {shown}"
+            petition.status = next_state("add_info", before, CITIZEN)
+            petition.status_note = None  # the question is answered; the audit keeps it
+            petition.updated_at = now
             session.add(petition)
-            _audit(session, petition, "citizen", "add_info", from_status="info_requested",
-                   to_status="accepted")
+            _audit(session, petition, CITIZEN, "add_info", from_status=before,
+                   to_status=petition.status,
+                   detail={"text": text, "channel": channel if channel in CHANNELS else "web",
+                           "attachment_id": attachment.id if attachment else None})
             return self._status(session, petition)
 
     # ---- officer side ---------------------------------------------------------------------------
@@ -316,10 +349,14 @@ class FeedbackService:
         text = _clean(text, self.config.max_text_chars)
         with session_scope(self.engine) as session:
             petition = self.get_for_officer(session, officer, petition_id)
-            if not action_allowed(action, petition.status, officer.role):
-                raise FeedbackError(f"Không thể “{spec.label}” khi phản ánh đang ở trạng thái "
-                                    f"“{STATES[petition.status].label}” hoặc vai trò của bạn không có quyền này.")
-            if spec.needs_text and len(fold(text)) < 3:
+            try:
+                to_status = next_state(action, petition.status, officer.role)
+            except NotAllowed:
+                raise FeedbackError(
+                    f"Không thể “{spec.label}” khi phản ánh đang ở trạng thái "
+                    f"“{STATES[petition.status].label}” hoặc vai trò của bạn không có quyền này."
+                ) from None
+            if spec.needs_text and len(fold_words(text)) < 3:
                 raise FeedbackError(f"Bạn cần nhập: {spec.text_label.lower()}.")
             before_status, before_unit = petition.status, petition.unit_id
             now = utcnow()
@@ -336,7 +373,7 @@ class FeedbackService:
                 petition.acknowledged_at = petition.acknowledged_at or now
             if action == "close":
                 petition.closed_at = now
-            petition.status = spec.to_state or petition.status
+            petition.status = to_status
             petition.updated_at = now
             session.add(petition)
             _audit(session, petition, officer.username, action, from_status=before_status,
@@ -361,29 +398,36 @@ class FeedbackService:
             session.add(dup)
 
     def _notify_change(self, session: Session, petition: Petition, action: str) -> None:
+        kind = notify.NOTICE_KINDS.get(action)
+        if kind is None:
+            return
         unit = self.directory.name(petition.unit_id)
         messages = {
             "accept": f"Phản ánh {{code}} đã được {unit} thụ lý, hạn trả lời {petition.answer_due:%d/%m/%Y}.",
             "request_info": f"{unit} cần bạn bổ sung cho phản ánh {{code}}: {petition.status_note} "
-                            "Bạn trả lời bằng cách gửi “Bổ sung {code}” kèm nội dung.",
+                            "Bạn trả lời bằng cách nhắn “Bổ sung {code}” kèm nội dung (có ảnh thì "
+                            "gửi ảnh với chú thích đó), hoặc trên trang tra cứu phản ánh.",
             "transfer": f"Phản ánh {{code}} đã được chuyển đến {unit} để xử lý.",
             "reject": f"Phản ánh {{code}} không được thụ lý. Lý do: {petition.status_note}",
             "answer": f"Phản ánh {{code}} đã có trả lời của {unit}: {petition.answer} "
                       "Bạn cho biết câu trả lời đã giải quyết được chưa bằng “Tra cứu phản ánh {code}”.",
         }
-        template = messages.get(action)
-        if template is None:
-            return
-        notify.enqueue(session, petition, template.replace("{code}", petition.code))
+        told = [petition]
         if action in ("answer", "reject"):
-            for dup in session.exec(select(Petition).where(Petition.duplicate_of_id == petition.id)):
-                notify.enqueue(session, dup, template.replace("{code}", dup.code))
+            told += session.exec(select(Petition).where(Petition.duplicate_of_id == petition.id))
+        for citizen in told:
+            self.notices.queue(session, notify.Notice(
+                kind=kind, code=citizen.code, text=messages[action].replace("{code}", citizen.code),
+                channel=citizen.notify_channel, address=citizen.notify_address,
+                phone=citizen.contact_phone, unit=unit, status=STATES[petition.status].label,
+                due=petition.answer_due, on=local_date(utcnow()),
+            ))
 
     def moderate(self, officer: OfficerView, petition_id: int, hide: bool, reason: str,
                  attachment_id: int | None = None) -> None:
         """Hide (or show again) the text or a photo; the content is kept, the history audited."""
         reason = _clean(reason, 500)
-        if len(fold(reason)) < 3:
+        if len(fold_words(reason)) < 3:
             raise FeedbackError("Bạn cần nhập lý do ẩn/hiện nội dung.")
         with session_scope(self.engine) as session:
             petition = self.get_for_officer(session, officer, petition_id)

@@ -7,21 +7,22 @@ none at all: "sổ đỏ" matches "so do" but never "sơ đồ". A question nami
 or nationality ("chồng tôi là người Mỹ", "con lai Nhật") also gets "yếu tố nước ngoài", the
 catalogue's wording for a foreign element (``ForeignNames``, from ``nlu/lexicon/countries.txt``).
 
-Imports nothing but underthesea (through nlu.normalize) and the standard library.
+Imports nothing but underthesea (through nlu.normalize), PyYAML and the standard library.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from nlu.normalize import canonical, canonical_tones, clean, fold, has_diacritics
+from nlu.normalize import canonical, canonical_tones
+from nlu.text import clean, fold, has_diacritics, stopwords, syllables
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 ABBREVIATIONS = LEXICON_DIR / "abbreviations.tsv"
-STOPWORDS = LEXICON_DIR / "stopwords.txt"
 COUNTRIES = LEXICON_DIR / "countries.txt"
 # What a foreign country or nationality adds to a question: the catalogue's own wording ("… có yếu
 # tố nước ngoài"), so that name coverage counts the whole qualifier, not only "nước ngoài" (dev
@@ -33,6 +34,8 @@ FOREIGN = "yếu tố nước ngoài"
 CONTEXT_WORDS = ("người", "nước", "quốc tịch", "công dân", "sang", "bên", "ở", "đi", "từ", "lai",
                  "gốc", "xứ")
 STRONG_CONTEXT_WORDS = ("nước", "quốc tịch", "công dân")
+# The stop words of a question (nlu/lexicon/stopwords.yml): its own words and the aspect asked.
+STOP_TAGS = ("question", "aspect")
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,11 @@ def occurs(term: str, text: str, folded_text: str | None = None) -> bool:
     )
 
 
-_SYLLABLE = re.compile(r"\w+", re.UNICODE)
 Syllables = tuple[str, ...]
 
 
 def _syllables(text: str) -> Syllables:
-    return tuple(_SYLLABLE.findall(canonical(text)))
+    return tuple(syllables(canonical(text)))
 
 
 class ForeignNames:
@@ -115,7 +117,7 @@ class ForeignNames:
 
     def found(self, text: str) -> list[str]:
         """The foreign names ``text`` mentions, as matched (lower case)."""
-        typed = _SYLLABLE.findall(canonical_tones(clean(text)))  # case kept for proper names
+        typed = syllables(canonical_tones(clean(text)))  # case kept for proper names
         lower = [t.lower() for t in typed]
         keys = [fold(t) for t in lower]
         blocked = [False] * len(lower)
@@ -185,11 +187,12 @@ class Lexicon:
     def load(
         cls,
         abbreviations: Path = ABBREVIATIONS,
-        stopwords: Path = STOPWORDS,
+        stop: Iterable[str] | None = None,
         countries: Path | None = COUNTRIES,
     ) -> Lexicon:
-        """Read the TSV (term, expansions separated by "|", optional "query"), the stopword list
-        and the country names (None: no foreign-name detection)."""
+        """Read the TSV (term, expansions separated by "|", optional "query") and the country
+        names (None: no foreign-name detection); ``stop``: the stop words, by default those
+        tagged ``STOP_TAGS``."""
         entries = []
         for line in _data_lines(abbreviations):
             term, expansions, *scope = line.split("\t")
@@ -200,8 +203,9 @@ class Lexicon:
                     query_only=scope == ["query"],
                 )
             )
-        stop = frozenset(canonical(word) for word in _data_lines(stopwords))
-        return cls(entries, stop, ForeignNames.load(countries) if countries else None)
+        words = stopwords(*STOP_TAGS) if stop is None else stop
+        return cls(entries, frozenset(canonical(word) for word in words),
+                   ForeignNames.load(countries) if countries else None)
 
     def expansions(self, text: str, *, query: bool = True) -> list[str]:
         """Catalogue wording for every term found in ``text`` (document mode skips query-only).

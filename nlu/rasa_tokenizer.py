@@ -11,7 +11,6 @@ Loaded only in the Rasa environment (it imports rasa); see config.yml.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext
@@ -22,8 +21,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu.segment import segment_words
-
-_HAS_WORD_CHAR = re.compile(r"\w", re.UNICODE)
+from nlu.text import syllables
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -59,7 +57,7 @@ class VietnameseTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        spans = [span for span in segment_words(text) if _HAS_WORD_CHAR.search(span.text)]
+        spans = [span for span in segment_words(text) if syllables(span.text)]
         if not spans:
             # Emoji-only or punctuation-only input still needs one token downstream.
             return [Token(text, 0, len(text), lemma=text)]

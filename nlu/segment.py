@@ -7,15 +7,12 @@ offsets stay right even when underthesea normalises a token.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-# Several underthesea functions try to download models from a hub; nothing here may do that.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from underthesea import word_tokenize
 
-from underthesea import word_tokenize  # noqa: E402
-
-from nlu.normalize import clean, folded  # noqa: E402
+from nlu.normalize import folded
+from nlu.text import clean
 
 
 @dataclass(frozen=True)

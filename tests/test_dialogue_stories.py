@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_story_predictions_are_all_right(running_system: RunningSystem, tmp_path: Path) -> None:
     out = tmp_path / "stories"
     completed = subprocess.run(
-        [sys.executable, "-m", "bot", "dialogue", "test", "--stories", "tests/stories", "--out", str(out)],
+        [sys.executable, "-m", "motcua", "dialogue", "test", "--stories", "tests/stories", "--out", str(out)],
         cwd=REPO_ROOT, env=running_system.env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     failed = out / "failed_test_stories.yml"

@@ -46,7 +46,7 @@ def test_web_chat_page_and_api(running_system: RunningSystem) -> None:
 
 def test_terminal_chat(running_system: RunningSystem) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
+        [sys.executable, "-m", "motcua", "chat"],
         input="xin chào\ndang ky khai sinh cho con\n/thoat\n",
         capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, env=running_system.env,
     )  # fmt: skip
@@ -60,7 +60,7 @@ def test_up_refuses_a_taken_port_and_stops_every_process_on_sigterm(
 ) -> None:
     # A second `motcua up` on the ports of the running one must refuse, naming the port.
     clash = subprocess.run(
-        [sys.executable, "-m", "bot", "up"],
+        [sys.executable, "-m", "motcua", "up"],
         capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, env=running_system.env,
     )  # fmt: skip
     assert clash.returncode == 1

@@ -3,6 +3,7 @@ have it; at the end the bot lists what is missing and where to get it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,29 +11,32 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.services import procedure_guide
+from bot.actions import services
+from bot.replies.checklist import missing_papers_text
 from bot.replies.papers import bare_name
 from bot.replies.text import shorten
-from knowledge.procedure import Paper, PaperKind, Procedure
-
-YES_NO = [{"title": "Có rồi", "payload": "/affirm"}, {"title": "Chưa có", "payload": "/deny"}]
-
-
-def _procedure(tracker: Tracker) -> Procedure | None:
-    code = tracker.get_slot("procedure_code")
-    return procedure_guide().get(code) if code else None
-
-
-def _shown(paper: Paper) -> str:
-    """Papers only shown at the counter are brought as originals, not handed in."""
-    return " (mang bản chính để xuất trình)" if paper.kind is PaperKind.SHOW else ""
+from knowledge.guide import ProcedureGuide
+from knowledge.procedure import PaperKind, Procedure
 
 
 def _index(tracker: Tracker) -> int:
     return int(tracker.get_slot("checklist_index") or 0)
 
 
-class ActionStartChecklist(Action):
+class _OnFocus:
+    """The checklist's steps all work on the procedure in focus, looked up in the guide they are
+    given (the action server's by default; tests hand in one over the lexical retriever)."""
+
+    def __init__(self, guide: Callable[[], ProcedureGuide] = services.procedure_guide) -> None:
+        super().__init__()
+        self._guide = guide
+
+    def _procedure(self, tracker: Tracker) -> Procedure | None:
+        code = tracker.get_slot("procedure_code")
+        return self._guide().get(code) if code else None
+
+
+class ActionStartChecklist(_OnFocus, Action):
     """Reset the checklist for the procedure in focus."""
 
     def name(self) -> str:
@@ -41,16 +45,14 @@ class ActionStartChecklist(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        procedure = _procedure(tracker)
+        procedure = self._procedure(tracker)
         if procedure is not None and procedure.required_papers:
-            dispatcher.utter_message(
-                text=f"Cùng đối chiếu {len(procedure.required_papers)} giấy tờ của «{procedure.name}». "
-                "Trả lời «có» hoặc «chưa» cho từng giấy."
-            )
+            dispatcher.utter_message(response="utter_checklist_start", procedure=procedure.name,
+                                     count=len(procedure.required_papers))
         return [SlotSet("checklist_index", 0), SlotSet("checklist_missing", []), SlotSet("checklist_answer", None)]
 
 
-class ActionAskChecklistAnswer(Action):
+class ActionAskChecklistAnswer(_OnFocus, Action):
     """Ask about the next paper, with yes/no buttons."""
 
     def name(self) -> str:
@@ -59,20 +61,21 @@ class ActionAskChecklistAnswer(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        procedure = _procedure(tracker)
+        procedure = self._procedure(tracker)
         index = _index(tracker)
         if procedure is None or index >= len(procedure.required_papers):
             return []
         paper = procedure.required_papers[index]
+        # Papers only shown at the counter are brought as originals, not handed in.
+        shown = paper.kind is PaperKind.SHOW
         dispatcher.utter_message(
-            text=f"Giấy {index + 1}/{len(procedure.required_papers)}: {shorten(bare_name(paper), 300)}{_shown(paper)}\n"
-            "Bạn đã có chưa?",
-            buttons=YES_NO,
+            response="utter_checklist_paper_shown" if shown else "utter_checklist_paper",
+            number=index + 1, total=len(procedure.required_papers), paper=shorten(bare_name(paper), 300),
         )
         return []
 
 
-class ValidateChecklistForm(FormValidationAction):
+class ValidateChecklistForm(_OnFocus, FormValidationAction):
     """Record each answer and move to the next paper; the form ends after the last one."""
 
     def name(self) -> str:
@@ -81,7 +84,7 @@ class ValidateChecklistForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        procedure = _procedure(tracker)
+        procedure = self._procedure(tracker)
         if procedure is None or _index(tracker) >= len(procedure.required_papers):
             return []
         return domain_slots
@@ -89,7 +92,7 @@ class ValidateChecklistForm(FormValidationAction):
     def validate_checklist_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        procedure = _procedure(tracker)
+        procedure = self._procedure(tracker)
         index = _index(tracker)
         if value not in ("co", "chua") or procedure is None or index >= len(procedure.required_papers):
             return {"checklist_answer": None}  # not an answer (e.g. the reset at the start)
@@ -100,7 +103,7 @@ class ValidateChecklistForm(FormValidationAction):
         return {"checklist_answer": None, "checklist_index": index + 1, "checklist_missing": missing}
 
 
-class ActionChecklistSummary(Action):
+class ActionChecklistSummary(_OnFocus, Action):
     """What is still missing, and which procedure issues it when the catalogue has one."""
 
     def name(self) -> str:
@@ -109,28 +112,29 @@ class ActionChecklistSummary(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        procedure = _procedure(tracker)
+        procedure = self._procedure(tracker)
         if procedure is None:
             dispatcher.utter_message(response="utter_ask_which_procedure")
             return []
         if not procedure.required_papers:
-            dispatcher.utter_message(text=f"Danh mục chưa ghi rõ giấy tờ cho «{procedure.name}». Xem: {procedure.url}")
+            if procedure.url:
+                dispatcher.utter_message(response="utter_checklist_no_papers", procedure=procedure.name,
+                                         url=procedure.url)
+            else:
+                dispatcher.utter_message(response="utter_checklist_no_papers_no_page", procedure=procedure.name)
             return []
         missing = tracker.get_slot("checklist_missing") or []
         if not missing:
-            dispatcher.utter_message(
-                text=f"Bạn đã đủ giấy tờ cho «{procedure.name}». Bước tiếp theo: nộp hồ sơ — "
-                "nhắn «nộp online» để xem cách nộp trực tuyến, hoặc «nộp ở đâu»."
-            )
+            dispatcher.utter_message(response="utter_checklist_complete", procedure=procedure.name)
             return []
-        lines = [f"Bạn còn thiếu {len(missing)} giấy tờ:"]
-        guide = procedure_guide()
-        for name in missing:
-            source = guide.find(name, k=1)
-            where = ""
-            if source.confident and source.best is not None and source.best.code != procedure.code:
-                where = f"\n   → xin qua thủ tục «{source.best.name}» (mã {source.best.code})"
-            lines.append(f"• {name}{where}")
-        lines.append("Khi đủ giấy tờ, nhắn «nộp online» hoặc «nộp ở đâu» để biết bước tiếp theo.")
-        dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(response="utter_checklist_missing", count=len(missing),
+                                 papers=missing_papers_text([(name, self._issuer(name, procedure))
+                                                             for name in missing]))
         return []
+
+    def _issuer(self, paper: str, procedure: Procedure) -> Procedure | None:
+        """The procedure that issues ``paper``, when the catalogue clearly has one (not this one)."""
+        source = self._guide().find(paper, k=1)
+        if source.confident and source.best is not None and source.best.code != procedure.code:
+            return source.best
+        return None

@@ -4,6 +4,7 @@ the officer (bot/handover)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +12,30 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.services import handover_desk, procedure_guide
+from bot.actions import services
+from bot.handover.desk import HandoverDesk
 from bot.office_hours import VIETNAM, describe, is_open, next_opening
+from knowledge.guide import ProcedureGuide
+
+
+def now_in_vietnam() -> datetime:
+    return datetime.now(VIETNAM)
 
 
 class ActionHandover(Action):
+    """Queue the citizen for an officer; the clock says whether one answers now or at the next
+    opening (tests pass their own desk, guide and clock)."""
+
+    def __init__(
+        self,
+        desk: Callable[[], HandoverDesk] = services.handover_desk,
+        guide: Callable[[], ProcedureGuide] = services.procedure_guide,
+        clock: Callable[[], datetime] = now_in_vietnam,
+    ) -> None:
+        self._desk = desk
+        self._guide = guide
+        self._clock = clock
+
     def name(self) -> str:
         return "action_handover"
 
@@ -23,20 +43,16 @@ class ActionHandover(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         metadata = tracker.latest_message.get("metadata") or {}
-        focus = procedure_guide().get(tracker.get_slot("procedure_code") or "")
-        handover_desk().open(
+        focus = self._guide().get(tracker.get_slot("procedure_code") or "")
+        self._desk().open(
             tracker.sender_id,
             str(metadata.get("channel") or "chat"),
             focus.name if focus else "",
             address=metadata.get("address"),  # push channels deliver the officer's answers there
         )
-        now = datetime.now(VIETNAM)
+        now = self._clock()
         if is_open(now):
-            when = "Bạn đã vào hàng chờ gặp cán bộ. Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này."
+            dispatcher.utter_message(response="utter_handover_queued")
         else:
-            when = (
-                "Bạn đã vào hàng chờ gặp cán bộ. Hiện ngoài giờ làm việc; cán bộ sẽ trả lời "
-                f"từ {describe(next_opening(now))}, ngay trong cuộc trò chuyện này."
-            )
-        dispatcher.utter_message(text=f"{when}\nBạn cứ nhắn nội dung cần hỏi, cán bộ sẽ đọc được.")
+            dispatcher.utter_message(response="utter_handover_queued_closed", opening=describe(next_opening(now)))
         return []

@@ -19,20 +19,20 @@ from rasa_sdk.types import DomainDict
 from bot.actions.services import feedback_service
 from feedback.scope import Scope, classify_scope
 from feedback.service import CHANNELS, Contact, FeedbackError, PetitionInput
-from nlu.normalize import clean, folded
+from feedback.validation import MAX_LOCATION_CHARS, description_problem
+from nlu.normalize import folded
+from nlu.text import clean, stop_syllables
 
 log = logging.getLogger(__name__)
 
-MIN_DESCRIPTION_CHARS = 15
-MAX_DESCRIPTION_CHARS = 4000
 PHONE = re.compile(r"(?:\+?84|0)(?:[\s.-]?\d){9}\b")
 ANONYMOUS_WORDS = {"khong", "ko", "k", "an danh", "khong can", "khong muon", "gui an danh"}
-PUSH_CHANNELS = ("telegram", "zalo")
+PUSH_CHANNELS = ("telegram", "zalo", "web")  # where the outbox can tell the citizen later
 NOT_FILED = "-"  # form slots filled with this when the request must not become a petition
 PETITION_SLOTS = ("petition_description", "petition_location", "petition_contact")
 
 
-def _channel(tracker: Tracker) -> str:
+def channel_of(tracker: Tracker) -> str:
     """The platform the citizen writes from (our channels put it in the message metadata)."""
     metadata = tracker.latest_message.get("metadata") or {}
     channel = str(metadata.get("channel") or "")
@@ -45,7 +45,7 @@ def _address(tracker: Tracker) -> str:
     return str(metadata.get("address") or tracker.sender_id)
 
 
-GENERIC_OPENING = frozenset("toi muon gui phan anh kien nghi mot viec gop y ve can em minh xin cho hoi".split())
+GENERIC_OPENING = stop_syllables("opening")
 
 
 def _says_what_happened(text: str) -> bool:
@@ -70,11 +70,9 @@ class ValidatePetitionForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = clean(str(value or ""))
-        if len(text) < MIN_DESCRIPTION_CHARS:
-            dispatcher.utter_message(text="Bạn kể rõ hơn một chút nhé: chuyện gì xảy ra, từ khi nào?")
-            return {"petition_description": None}
-        if len(text) > MAX_DESCRIPTION_CHARS:
-            dispatcher.utter_message(text=f"Nội dung dài quá. Bạn viết gọn dưới {MAX_DESCRIPTION_CHARS} ký tự nhé.")
+        problem = description_problem(text)  # the service files by the same rule
+        if problem:
+            dispatcher.utter_message(text=problem)
             return {"petition_description": None}
         if classify_scope(text).scope is not Scope.PETITION:
             # Not a petition: end the form at once; action_file_petition explains what to do.
@@ -88,7 +86,7 @@ class ValidatePetitionForm(FormValidationAction):
         if len(text) < 3:
             dispatcher.utter_message(text="Bạn ghi tên xã/phường hoặc thôn, đường giúp tôi nhé.")
             return {"petition_location": None}
-        return {"petition_location": text[:300]}
+        return {"petition_location": text[:MAX_LOCATION_CHARS]}
 
     def validate_petition_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -116,7 +114,7 @@ class ActionFilePetition(Action):
             dispatcher.utter_message(text=scope.guidance or "")
             return reset
         phone_match = PHONE.search(tracker.get_slot("petition_contact") or "")
-        channel = _channel(tracker)
+        channel = channel_of(tracker)
         contact = Contact(
             consent=phone_match is not None,
             phone=re.sub(r"[\s.-]", "", phone_match.group(0)) if phone_match else None,
@@ -175,7 +173,11 @@ class ActionTrackPetition(Action):
         ]
         if status.answer:
             lines.append(f"Trả lời: {status.answer}")
-        if status.status_note:
+        if status.can_add_info:
+            lines.append(f"Cơ quan cần bạn bổ sung: {status.status_note or 'thông tin về sự việc'}")
+            lines.append(f"Bạn nhắn «Bổ sung {status.code}» kèm nội dung (có ảnh thì gửi ảnh với chú "
+                         f"thích «Bổ sung {status.code}»).")
+        elif status.status_note:
             lines.append(f"Ghi chú: {status.status_note}")
         buttons = []
         if status.can_give_feedback:

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache, wraps
+from pathlib import Path
 from typing import TypeVar
 
 from bot.handover.desk import HandoverDesk
-from bot.runner import WARMUP_MESSAGES, warm_up_enabled
-from bot.settings import get_settings
 from feedback.service import FeedbackService
-from feedback.web import build_service
-from feedback.web.wiring import config_from_settings
 from knowledge.answer import Answerer
 from knowledge.catalogue import load_shipped_catalogue
 from knowledge.catalogue.overlay import ProvincialOverlay
 from knowledge.guide import ProcedureGuide
-from knowledge.retrieval.cli import load_retriever
+from motcua import services
+from motcua.runner import WARMUP_MESSAGES
+from motcua.settings import get_settings, in_action_worker
 
 
 log = logging.getLogger(__name__)
@@ -44,7 +42,7 @@ def _built_once(build: Callable[[], T]) -> Callable[[], T]:
 @lru_cache(maxsize=1)
 def procedure_guide() -> ProcedureGuide:
     """The catalogue and its search indexes (built by `motcua up` before the servers start)."""
-    return ProcedureGuide(load_shipped_catalogue(), load_retriever(progress=False))
+    return ProcedureGuide(load_shipped_catalogue(), services.retriever(get_settings()))
 
 
 @_built_once
@@ -62,14 +60,19 @@ def province_overlay() -> ProvincialOverlay:
 
 @lru_cache(maxsize=1)
 def feedback_service() -> FeedbackService:
-    """The petitions service (same database as the officer console); migrated once per process."""
-    return build_service(config_from_settings(get_settings()))
+    """The petitions service (same database as the officer console; `motcua up` migrated it)."""
+    return services.feedback_service(get_settings(), migrate=False)
+
+
+def uploads_dir() -> Path:
+    """Where the channels keep the photos citizens send (bot/channels/telegram.py on_photo)."""
+    return get_settings().data_dir / "uploads"
 
 
 @lru_cache(maxsize=1)
 def handover_desk() -> HandoverDesk:
     """The live-help queue shared with the web console."""
-    return HandoverDesk(get_settings().handover_db_url)
+    return services.handover_desk(get_settings())
 
 
 def warm_up() -> None:
@@ -92,5 +95,5 @@ def warm_up() -> None:
 # ~10 s). In a thread, because Sanic shuts everything down when its worker is not serving within
 # 30 s, and this takes 10-40 s on a busy machine; `motcua up` then sends a warm-up conversation,
 # which waits for it (_built_once), before it reports ready.
-if warm_up_enabled() and os.environ.get("SANIC_WORKER_NAME", "").startswith("Sanic-Server"):
+if get_settings().warmup and in_action_worker():
     threading.Thread(target=warm_up, name="motcua-warm-up", daemon=True).start()

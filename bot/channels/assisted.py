@@ -1,33 +1,46 @@
 """Assisted mode: a member of a community digital-technology team (tổ công nghệ số cộng đồng)
-talks to the bot on a citizen's behalf.
+talks to the bot on a citizen's behalf, from any channel — the web chat on a laptop at the commune
+office included.
 
-The session gets its own Rasa conversation (``assisted-<code>``), every message carries the
-helper's identity in the metadata, and the procedures and tracking codes the bot mentions are
-recorded, so the helper can hand the citizen a summary card at the end.
+The helper opens a session with ``/hotro <mã người hỗ trợ> [người dân]`` (or "hỗ trợ <mã> …"; on
+Telegram an account listed in ``TELEGRAM_HELPERS`` may leave the code out) and closes it with
+``/xong`` (or "kết thúc hỗ trợ"). The session gets its own Rasa conversation (``assisted-<code>``),
+every message carries the helper's identity in the metadata, and the procedures and tracking codes
+the bot mentions are recorded, so the helper can hand the citizen a summary card at the end.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 import secrets
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.channels import texts
 from bot.channels.records import AssistedSession, utcnow
 from bot.rasa_client import BotMessage
-from feedback.db import session_scope
 from feedback import codes as tracking
+
+log = logging.getLogger(__name__)
 
 SENDER_PREFIX = "assisted-"
 PROCEDURE_CODE = re.compile(r"\b\d\.\d{6}\b")
 TRACKING_CODE = re.compile(r"\bPA-?[A-Z0-9]{6}\b")
 VN_TIME = timezone(timedelta(hours=7))
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+MIN_CODE_CHARS = 6  # a helper code works like a password: shorter ones are ignored
+START_COMMAND = "/hotro"
+END_COMMAND = "/xong"
+START_WORDS = ("hỗ trợ", "ho tro")  # "hỗ trợ <mã> …" is a command only with a configured code
+END_PHRASES = ("kết thúc hỗ trợ", "ket thuc ho tro", "xong hỗ trợ", "xong ho tro")
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,36 @@ def parse_helpers(spec: str) -> dict[str, Helper]:
     return helpers
 
 
+def parse_codes(spec: str) -> dict[str, Helper]:
+    """``"<mã>:<họ tên>; …"`` → helpers by code (matched without regard to case). The code itself is
+    never stored: the session records a digest of it as the helper's id."""
+    helpers: dict[str, Helper] = {}
+    for code, helper in parse_helpers(spec).items():
+        if len(code) < MIN_CODE_CHARS:
+            log.warning("a helper code shorter than %d characters is ignored", MIN_CODE_CHARS)
+            continue
+        digest = hashlib.sha256(code.casefold().encode()).hexdigest()[:12]
+        helpers[code.casefold()] = Helper(f"ma-{digest}", helper.name if helper.name != code else "")
+    return helpers
+
+
+@dataclass(frozen=True)
+class Helpers:
+    """Who may open a session: anyone with a code, and on one channel its listed accounts."""
+
+    by_code: Mapping[str, Helper] = field(default_factory=dict)
+    by_account: Mapping[str, Helper] = field(default_factory=dict)  # address → helper
+
+    @classmethod
+    def configured(cls, codes: str, accounts: Mapping[str, Helper] | None = None) -> Helpers:
+        """The helpers' ``codes`` (``MOTCUA_ASSISTED_HELPERS="<mã>:<họ tên>; …"``, valid on every
+        channel) plus this channel's ``accounts``."""
+        return cls(parse_codes(codes), dict(accounts or {}))
+
+    def by(self, code: str) -> Helper | None:
+        return self.by_code.get(code.casefold())
+
+
 def active(session: Session, channel: str, address: str) -> AssistedSession | None:
     """The open session in this helper's chat, if any."""
     return session.exec(
@@ -56,34 +99,68 @@ def active(session: Session, channel: str, address: str) -> AssistedSession | No
     ).first()
 
 
-def start(engine: Engine, channel: str, address: str, helper: Helper, citizen_label: str) -> AssistedSession:
+def start(session: Session, channel: str, address: str, helper: Helper,
+          citizen_label: str) -> AssistedSession:
     """Open a session; an earlier one left open in this chat is closed first."""
-    with session_scope(engine) as session:
-        previous = active(session, channel, address)
-        if previous is not None:
-            previous.ended_at = utcnow()
-            session.add(previous)
-        record = AssistedSession(
-            code="HT-" + "".join(secrets.choice(_ALPHABET) for _ in range(6)),
-            channel=channel, address=address, helper_id=helper.id, helper_name=helper.name,
-            citizen_label=citizen_label.strip()[:200],
-        )
-        session.add(record)
-        return record
+    previous = active(session, channel, address)
+    if previous is not None:
+        previous.ended_at = utcnow()
+        session.add(previous)
+    record = AssistedSession(
+        code="HT-" + "".join(secrets.choice(_ALPHABET) for _ in range(6)),
+        channel=channel, address=address, helper_id=helper.id, helper_name=helper.name,
+        citizen_label=citizen_label.strip()[:200],
+    )
+    session.add(record)
+    return record
 
 
-def finish(engine: Engine, channel: str, address: str) -> AssistedSession | None:
+def finish(session: Session, channel: str, address: str) -> AssistedSession | None:
     """Close the open session and return it (None when none was open)."""
-    with session_scope(engine) as session:
-        record = active(session, channel, address)
-        if record is not None:
-            record.ended_at = utcnow()
-            session.add(record)
-        return record
+    record = active(session, channel, address)
+    if record is not None:
+        record.ended_at = utcnow()
+        session.add(record)
+    return record
 
 
-def conversation(record: AssistedSession) -> tuple[str, dict[str, Any]]:
-    """The Rasa sender id and metadata for a message typed during the session."""
+def command(session: Session, helpers: Helpers, channel: str, address: str, text: str) -> str | None:
+    """What to answer when ``text`` opens or closes a session; None when it is not such a command
+    (then it is a question for the bot). Runs inside the intake's transaction."""
+    said = unicodedata.normalize("NFC", text).strip()
+    folded = said.casefold()
+    first, _, rest = said.partition(" ")
+    if first.casefold().split("@")[0] == END_COMMAND or (
+        folded in END_PHRASES and active(session, channel, address) is not None
+    ):
+        record = finish(session, channel, address)
+        return handover_card(record) if record is not None else texts.ASSIST_NONE_OPEN
+    if first.casefold().split("@")[0] == START_COMMAND:
+        code, _, label = rest.strip().partition(" ")
+        helper = helpers.by(code) if code else None
+        if helper is None:
+            helper, label = helpers.by_account.get(address), rest
+        if helper is None:
+            return texts.ASSIST_NOT_HELPER
+        return _started(start(session, channel, address, helper, label))
+    for words in START_WORDS:
+        if folded.startswith(words + " "):
+            code, _, label = said[len(words):].strip().partition(" ")
+            helper = helpers.by(code)
+            if helper is not None:
+                return _started(start(session, channel, address, helper, label))
+    return None
+
+
+def _started(record: AssistedSession) -> str:
+    return texts.assist_started(record.code, record.citizen_label, record.helper_name)
+
+
+def conversation(session: Session, channel: str, address: str, sender: str) -> tuple[str, dict[str, Any]]:
+    """The Rasa sender id and extra metadata for a message: the open session's, if there is one."""
+    record = active(session, channel, address)
+    if record is None:
+        return sender, {}
     return SENDER_PREFIX + record.code, {
         "assisted": {
             "session": record.code, "helper_id": record.helper_id,
@@ -120,8 +197,9 @@ def note_replies(session: Session, sender: str, replies: list[BotMessage]) -> No
 def handover_card(record: AssistedSession) -> str:
     """What the helper gives the citizen at the end: procedures, codes, and how to follow up."""
     day = record.started_at.astimezone(VN_TIME)
-    lines = [f"PHIẾU HỖ TRỢ {record.code} — ngày {day:%d/%m/%Y}",
-             f"Người hỗ trợ: {record.helper_name}"]
+    lines = [f"PHIẾU HỖ TRỢ {record.code} — ngày {day:%d/%m/%Y}"]
+    if record.helper_name:
+        lines.append(f"Người hỗ trợ: {record.helper_name}")
     if record.citizen_label:
         lines.append(f"Người dân: {record.citizen_label}")
     procedures = json.loads(record.procedures)

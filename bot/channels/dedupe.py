@@ -7,24 +7,26 @@ either claimed and handled, or neither.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.channels.records import SeenEvent, utcnow
-from feedback.db import session_scope
+from feedback.db import insert_new, session_scope
+
+log = logging.getLogger(__name__)
 
 KEEP_DAYS = 7
+PRUNE_EVERY_S = 3600.0
 
 
 def claim(session: Session, channel: str, key: str) -> bool:
     """True the first time (channel, key) is seen; False for a duplicate."""
-    statement = insert(SeenEvent).values(channel=channel, key=key[:100], seen_at=utcnow())
-    result = session.exec(statement.on_conflict_do_nothing())  # type: ignore[call-overload]
-    return result.rowcount == 1
+    return insert_new(session, SeenEvent, channel=channel, key=key[:100], seen_at=utcnow())
 
 
 def forget_old(engine: Engine, keep_days: int = KEEP_DAYS) -> int:
@@ -33,3 +35,14 @@ def forget_old(engine: Engine, keep_days: int = KEEP_DAYS) -> int:
     with session_scope(engine) as session:
         result = session.exec(delete(SeenEvent).where(SeenEvent.seen_at < cutoff))  # type: ignore[call-overload]
         return result.rowcount
+
+
+async def prune_forever(engine: Engine, every_s: float = PRUNE_EVERY_S) -> None:
+    """Forget old event ids now and every ``every_s`` seconds: a background task of each process
+    that receives events (the Telegram channel, the web app with the Zalo webhook)."""
+    while True:
+        try:
+            await asyncio.to_thread(forget_old, engine)
+        except Exception:  # a busy database: try again next time
+            log.exception("old event ids could not be pruned")
+        await asyncio.sleep(every_s)

@@ -27,8 +27,11 @@ class RedactingFormatter(logging.Formatter):
 
 
 def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
-    """Root logging to stderr through the redacting formatter; httpx request lines kept quiet."""
-    logging.basicConfig(level=level)
+    """Root logging to stderr through the redacting formatter; httpx request lines kept quiet.
+
+    ``force``: libraries imported before this (underthesea) may already have configured the root
+    logger at WARNING, which would swallow the channel's own lines."""
+    logging.basicConfig(level=level, force=True)
     formatter = RedactingFormatter(list(secrets))
     for handler in logging.getLogger().handlers:
         handler.setFormatter(formatter)

@@ -1,9 +1,10 @@
 """The persistent outbox: every message to a citizen is stored first and delivered from here.
 
-A burst (a hundred status notifications, a slow platform, a 429) only delays delivery; nothing is
-lost, because a row leaves the ``pending`` state only when the platform has accepted it, when the
-platform says it can never be delivered (the user blocked the bot), or when it moves to a fallback
-channel. Messages to one address go out in the order they were queued.
+A burst (a hundred status notifications, a slow platform, a rate limit) only delays delivery;
+nothing is lost, because a row leaves the ``pending`` state only when the platform has accepted it,
+when it moves to a fallback channel, or when the platform refuses it for good — then it becomes a
+dead letter that officers see and can send again. Messages to one address go out in the order they
+were queued, and a dead letter never blocks the ones behind it.
 """
 
 from __future__ import annotations
@@ -11,15 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from bot.channels.delivery import (
+    Delivered,
+    DeliveryResult,
+    OutsideWindow,
+    PermanentFailure,
+    RefreshCredentials,
+    RetryLater,
+    Sender,
+)
 from bot.channels.ratelimit import SendLimiter
 from bot.channels.records import OutboxMessage, utcnow
 from bot.rasa_client import BotMessage
@@ -27,45 +36,35 @@ from feedback.db import session_scope
 
 log = logging.getLogger(__name__)
 
-# The longest text each platform takes in one message; longer texts are split when queued.
+# The longest text each platform takes in one message, and how it counts: Telegram counts UTF-16
+# code units (an emoji is two), Zalo characters. Longer texts are split when queued.
 TEXT_LIMITS = {"telegram": 4096, "zalo": 2000}
+MAX_BUTTON_PAYLOAD = 1000  # a tapped button comes back as the user's text: keep it a short command
 MAX_BACKOFF_S = 600.0
+MAX_ATTEMPTS = 20  # failures of one message before it is a dead letter (about two hours of backoff)
+CREDENTIALS_PAUSE_S = 300.0
+GAVE_UP = "gave_up"
+GAVE_UP_HINT = ("Nền tảng liên tục báo lỗi tạm thời nên hệ thống đã ngừng thử. "
+                "Kiểm tra kết nối tới nền tảng rồi bấm “Gửi lại”.")
 
 
-class RetryLater(Exception):
-    """The platform asked us to slow down (HTTP 429): try again after ``retry_after`` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after:.0f}s")
-        self.retry_after = retry_after
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
-class PermanentFailure(Exception):
-    """The platform will never take this message (user blocked the bot, unknown chat)."""
+MEASURES: dict[str, Callable[[str], int]] = {"telegram": utf16_length}
 
 
-class OutsideWindow(Exception):
-    """Free-form messages to this user are not allowed now (Zalo's window after their last message)."""
-
-
-class Sender(Protocol):
-    """Delivers one message on one platform; raises one of the exceptions above, or any other
-    exception for a transient failure (retried with backoff)."""
-
-    channel: str
-
-    async def send(self, address: str, message: BotMessage, kind: str) -> None: ...
-
-
-def split_text(text: str, limit: int) -> list[str]:
+def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
     """Cut a long text at line breaks, else at spaces, into pieces of at most ``limit``."""
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
+    while measure(text) > limit:
+        room = _room(text, limit, measure)
+        cut = text.rfind("\n", 0, room)
+        if cut < room // 2:
+            cut = text.rfind(" ", 0, room)
+        if cut < room // 2:
+            cut = room
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text:
@@ -73,15 +72,33 @@ def split_text(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def fit(message: BotMessage, limit: int) -> list[BotMessage]:
-    """One platform-sized message per piece: the image alone first, buttons on the last text."""
+def _room(text: str, limit: int, measure: Callable[[str], int]) -> int:
+    """How many leading characters of ``text`` fit in ``limit``."""
+    total = 0
+    for index, char in enumerate(text):
+        total += measure(char)
+        if total > limit:
+            return max(index, 1)
+    return len(text)
+
+
+def fit(message: BotMessage, limit: int, measure: Callable[[str], int] = len) -> list[BotMessage]:
+    """One platform-sized message per piece: the image alone first, buttons on the last text.
+
+    A button whose payload is longer than ``MAX_BUTTON_PAYLOAD`` is left out (and logged): cut
+    short, it would send the assistant a command that does not exist.
+    """
+    buttons = tuple(b for b in message.buttons if len(b.payload) <= MAX_BUTTON_PAYLOAD)
+    if len(buttons) < len(message.buttons):
+        log.warning("%d button(s) left out: payload over %d characters",
+                    len(message.buttons) - len(buttons), MAX_BUTTON_PAYLOAD)
     parts: list[BotMessage] = []
     if message.image:
         parts.append(BotMessage(image=message.image))
-    texts = split_text(message.text, limit) or ([""] if message.buttons else [])
+    texts = split_text(message.text, limit, measure) or ([""] if buttons else [])
     for i, text in enumerate(texts):
         last = i == len(texts) - 1
-        parts.append(BotMessage(text=text, buttons=message.buttons if last else ()))
+        parts.append(BotMessage(text=text, buttons=buttons if last else (), data=message.data))
     return parts
 
 
@@ -93,11 +110,16 @@ def queue(
     kind: str = "reply",
     fallbacks: Sequence[tuple[str, str]] = (),
 ) -> int:
-    """Add messages to the outbox inside the caller's transaction; returns how many rows."""
+    """Add messages to the outbox inside the caller's transaction; returns how many rows.
+
+    ``fallbacks`` are the other (channel, address) pairs the citizen gave, tried in order when
+    this channel refuses the message for good or Zalo's window is closed (petition notices).
+    """
     limit = TEXT_LIMITS.get(channel, 2000)
+    measure = MEASURES.get(channel, len)
     count = 0
     for message in messages:
-        for part in fit(message, limit):
+        for part in fit(message, limit, measure):
             session.add(OutboxMessage(
                 channel=channel, address=address, kind=kind,
                 body=json.dumps(part.as_dict(), ensure_ascii=False),
@@ -118,8 +140,79 @@ def release_held(session: Session, channel: str, address: str) -> int:
     return session.exec(statement).rowcount  # type: ignore[call-overload]
 
 
+def dead_letters(engine: Engine, limit: int = 200) -> list[OutboxMessage]:
+    """Messages refused for good, newest first: what officers review and may send again."""
+    with Session(engine) as session:
+        return list(session.exec(
+            select(OutboxMessage).where(OutboxMessage.state == "dead")
+            .order_by(col(OutboxMessage.failed_at).desc(), col(OutboxMessage.id).desc())
+            .limit(limit)
+        ).all())
+
+
+def requeue(engine: Engine, row_id: int) -> OutboxMessage | None:
+    """Send a dead letter again, as a new row at the end of its address's queue; None if ``row_id``
+    is not a dead letter (already requeued by someone else, say)."""
+    with session_scope(engine) as session:
+        row = session.get(OutboxMessage, row_id)
+        if row is None or row.state != "dead":
+            return None
+        row.state = "requeued"
+        copy = OutboxMessage(channel=row.channel, address=row.address, kind=row.kind,
+                             body=row.body, fallbacks=row.fallbacks)
+        session.add_all([row, copy])
+        session.flush()
+        session.expunge(copy)
+        return copy
+
+
 def _body(row: OutboxMessage) -> BotMessage:
     return BotMessage.from_rest(json.loads(row.body))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt does to its row."""
+
+    state: str  # pending | sent | held | rerouted | dead
+    error: str | None = None
+    delay_s: float = 0.0  # pending: not before now + delay
+    pause_s: float = 0.0  # stop the whole channel this long
+    counts: bool = True  # the attempt counts towards MAX_ATTEMPTS
+    message_id: str | None = None
+    code: str | None = None
+    hint: str | None = None
+
+
+def backoff(attempts: int) -> float:
+    return min(MAX_BACKOFF_S, 2.0 ** min(attempts, 10))
+
+
+def decide(row: OutboxMessage, result: DeliveryResult, max_attempts: int = MAX_ATTEMPTS) -> Outcome:
+    """The row's next state from what the platform said; pure, so every rule is testable alone."""
+    rerouting = bool(json.loads(row.fallbacks))
+    attempts = row.attempts + 1
+    match result:
+        case Delivered(message_id=message_id):
+            return Outcome("sent", message_id=message_id)
+        case RetryLater(after_s=after_s, reason=reason, pause_channel=True):
+            wait = backoff(attempts) if after_s is None else after_s
+            return Outcome("pending", reason, delay_s=wait, pause_s=wait, counts=False)
+        case RetryLater(after_s=after_s, reason=reason):
+            if attempts >= max_attempts:
+                return Outcome("rerouted" if rerouting else "dead",
+                               f"no delivery after {attempts} attempts; last: {reason}"[:500],
+                               code=GAVE_UP, hint=GAVE_UP_HINT)
+            return Outcome("pending", reason, delay_s=backoff(attempts) if after_s is None else after_s)
+        case RefreshCredentials(reason=reason):
+            return Outcome("pending", reason or "credentials refused", delay_s=CREDENTIALS_PAUSE_S,
+                           pause_s=CREDENTIALS_PAUSE_S, counts=False)
+        case OutsideWindow(reason=reason):
+            return Outcome("rerouted" if rerouting else "held", reason)
+        case PermanentFailure(code=code, reason=reason, hint=hint):
+            return Outcome("rerouted" if rerouting else "dead", reason, code=code, hint=hint or None)
+    raise TypeError(f"not a delivery result: {result!r}")
+
 
 
 class Dispatcher:
@@ -127,13 +220,16 @@ class Dispatcher:
 
     Other processes may queue rows too (status notifications from the web process), so the
     dispatcher also polls the table every ``poll_s`` seconds; ``wake`` makes it look at once.
+    Database work runs in a worker thread, never on the event loop.
     """
 
-    def __init__(self, engine: Engine, sender: Sender, limiter: SendLimiter, poll_s: float = 1.0):
+    def __init__(self, engine: Engine, sender: Sender, limiter: SendLimiter, poll_s: float = 1.0,
+                 max_attempts: int = MAX_ATTEMPTS) -> None:
         self.engine = engine
         self.sender = sender
         self.limiter = limiter
         self.poll_s = poll_s
+        self.max_attempts = max_attempts
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -156,10 +252,11 @@ class Dispatcher:
 
     async def run_once(self) -> float:
         """Send what is due and allowed now; return the seconds until something may be due."""
+        heads = await asyncio.to_thread(self._heads)
         now = utcnow()
         wait = self.poll_s
         batch: list[OutboxMessage] = []
-        for row in self._heads():
+        for row in heads:
             if row.not_before > now:
                 wait = min(wait, (row.not_before - now).total_seconds())
                 continue
@@ -185,62 +282,70 @@ class Dispatcher:
             ).all())
 
     async def _deliver(self, row: OutboxMessage) -> None:
-        outcome: _Outcome
         try:
-            await self.sender.send(row.address, _body(row), row.kind)
-            outcome = _Outcome("sent")
-        except RetryLater as error:
-            self.limiter.pause(error.retry_after)
-            outcome = _Outcome("pending", str(error), delay_s=error.retry_after)
-        except OutsideWindow as error:
-            outcome = _Outcome("rerouted" if json.loads(row.fallbacks) else "held", str(error))
-        except PermanentFailure as error:
-            log.error("outbox %s to %s on %s refused for good: %s", row.id, row.address,
-                      row.channel, error)
-            outcome = _Outcome("failed", str(error))
-        except Exception as error:  # transient: network, 5xx, timeouts
-            delay = min(MAX_BACKOFF_S, 2.0 ** min(row.attempts + 1, 10))
-            log.warning("outbox %s on %s failed (%s), retry in %.0fs", row.id, row.channel,
-                        type(error).__name__, delay)
-            outcome = _Outcome("pending", f"{type(error).__name__}: {error}", delay_s=delay)
-        self._record(row, outcome)
+            result = await self.sender.send(row.address, _body(row), row.kind)
+        except Exception as error:  # noqa: BLE001 - transient, unclassified: network, timeouts
+            # Only the type is logged: an error's text may quote a URL with a token in it.
+            log.warning("outbox %s on %s failed (%s)", row.id, row.channel, type(error).__name__)
+            result = RetryLater(None, f"{type(error).__name__}: {error}"[:500])
+        else:
+            _log_result(row, result)
+        outcome = decide(row, result, self.max_attempts)
+        if outcome.pause_s:
+            self.limiter.pause(outcome.pause_s)
+        await asyncio.to_thread(self._record, row, outcome)
 
-    def _record(self, row: OutboxMessage, outcome: _Outcome) -> None:
+    def _record(self, row: OutboxMessage, outcome: Outcome) -> None:
         with session_scope(self.engine) as session:
             stored = session.get(OutboxMessage, row.id)
             assert stored is not None
-            stored.attempts += 1
+            now = utcnow()
+            if outcome.counts:
+                stored.attempts += 1
             stored.state = outcome.state
             stored.last_error = outcome.error[:500] if outcome.error else None
             if outcome.state == "sent":
-                stored.sent_at = utcnow()
+                stored.sent_at = now
+                stored.platform_message_id = outcome.message_id
             if outcome.delay_s:
-                stored.not_before = utcnow() + timedelta(seconds=outcome.delay_s)
+                stored.not_before = now + timedelta(seconds=outcome.delay_s)
+            if outcome.code:
+                stored.error_code = outcome.code[:32]
+                stored.error_reason = (outcome.error or "")[:500]
+                stored.error_hint = outcome.hint[:500] if outcome.hint else None
+                stored.failed_at = now
             if outcome.state == "rerouted":
                 (channel, address), *rest = json.loads(row.fallbacks)
                 queue(session, channel, address, [_body(row)], row.kind, [tuple(f) for f in rest])
             session.add(stored)
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    state: str
-    error: str | None = None
-    delay_s: float = 0.0
+def _log_result(row: OutboxMessage, result: DeliveryResult) -> None:
+    """One line per refusal, in the platform's words; no address (chat ids and phones are
+    personal data)."""
+    match result:
+        case PermanentFailure(code=code, reason=reason):
+            log.error("outbox %s on %s refused for good (%s): %s", row.id, row.channel, code, reason)
+        case RetryLater(reason=reason) | RefreshCredentials(reason=reason) | OutsideWindow(reason=reason):
+            log.info("outbox %s on %s not delivered now: %s", row.id, row.channel, reason)
 
 
-class OutboxNotifier:
-    """feedback.notify's ``Notifier`` for one channel: "sent" means safely queued in our outbox.
-
-    The feedback module marks its notification delivered when ``send`` returns; from then on the
-    channel's dispatcher owns delivery, including rate limits, retries and Zalo's window.
-    """
-
-    def __init__(self, engine: Engine, channel: str, fallbacks: Sequence[tuple[str, str]] = ()):
-        self.engine = engine
-        self.channel = channel
-        self.fallbacks = tuple(fallbacks)
-
-    def send(self, address: str, message: str) -> None:
-        with session_scope(self.engine) as session:
-            queue(session, self.channel, address, [BotMessage(text=message)], "notice", self.fallbacks)
+def take(
+    session: Session, channel: str, address: str, after_id: int | None
+) -> list[tuple[int, str, BotMessage]]:
+    """A pull channel's delivery (the web chat has no platform to push to): the client fetches its
+    rows, which then count as sent. With a cursor, every row after it (a lost response is fetched
+    again); without one (a page just loaded), the rows never fetched. Returns (id, kind, message)
+    in order."""
+    query = select(OutboxMessage).where(OutboxMessage.channel == channel,
+                                        OutboxMessage.address == address)
+    if after_id is None:
+        query = query.where(OutboxMessage.state == "pending")
+    else:
+        query = query.where(OutboxMessage.id > after_id)
+    rows = list(session.exec(query.order_by(col(OutboxMessage.id)).limit(200)).all())
+    for row in rows:
+        if row.state == "pending":
+            row.state, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
+            session.add(row)
+    return [(row.id or 0, row.kind, _body(row)) for row in rows]

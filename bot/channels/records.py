@@ -18,7 +18,12 @@ def utcnow() -> datetime:
 
 
 class OutboxMessage(SQLModel, table=True):
-    """One message to deliver on one channel; rows are never deleted, only marked."""
+    """One message to deliver on one channel; rows are never deleted, only marked.
+
+    ``state``: pending → sent; held (outside Zalo's window, released when the user writes);
+    rerouted (a copy went to the next fallback channel); dead (refused for good, listed for
+    officers with ``error_code``/``error_reason``/``error_hint``); requeued (an officer sent a copy).
+    """
 
     __tablename__ = "ch_outbox"
 
@@ -34,6 +39,12 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    platform_message_id: str | None = Field(default=None, max_length=100, index=True)
+    delivered_at: datetime | None = None  # from a delivery receipt, where the platform sends one
+    error_code: str | None = Field(default=None, max_length=32)  # the platform's, when refused
+    error_reason: str | None = Field(default=None, max_length=500)  # the platform's words
+    error_hint: str | None = Field(default=None, max_length=500)  # Vietnamese, for officers
+    failed_at: datetime | None = None
 
 
 class InboxMessage(SQLModel, table=True):
@@ -113,9 +124,52 @@ class ZaloToken(SQLModel, table=True):
     refresh_token: str = Field(sa_column=Column(Text, nullable=False))
     expires_at: datetime
     seed_digest: str = Field(max_length=64)  # which env tokens this chain started from
+    # One refresh at a time across processes: a refresher sets these with a compare-and-set.
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    refreshed_at: datetime | None = None
+
+
+class ChannelAlert(SQLModel, table=True):
+    """Something officers must fix (a Zalo token that cannot be refreshed), until it is cleared."""
+
+    __tablename__ = "ch_alert"
+
+    key: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=16)
+    message: str = Field(sa_column=Column(Text, nullable=False))  # Vietnamese, for officers
+    raised_at: datetime = Field(default_factory=utcnow)
+    cleared_at: datetime | None = None
+
+
+class ZnsMessage(SQLModel, table=True):
+    """One ZNS notice by its tracking id: a notice Zalo accepted is never sent a second time."""
+
+    __tablename__ = "ch_zns_message"
+
+    tracking_id: str = Field(primary_key=True, max_length=64)
+    notice: str = Field(max_length=32)
+    template_id: str = Field(max_length=32)
+    msg_id: str | None = Field(default=None, max_length=64, index=True)  # Zalo's id, once known
+    attempted_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None  # from the delivery receipt
+
+
+class ZnsTemplateStatus(SQLModel, table=True):
+    """The last status Zalo reported for a ZNS template (ENABLE, PENDING_REVIEW, REJECT…)."""
+
+    __tablename__ = "ch_zns_template_status"
+
+    template_id: str = Field(primary_key=True, max_length=32)
+    status: str = Field(max_length=32)
+    previous: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=500)
+    changed_at: datetime
 
 
 TABLES = [
     OutboxMessage.__table__, InboxMessage.__table__, SeenEvent.__table__, Contact.__table__,
-    ButtonPayload.__table__, AssistedSession.__table__, ZaloToken.__table__,
+    ButtonPayload.__table__, AssistedSession.__table__, ZaloToken.__table__, ChannelAlert.__table__,
+    ZnsMessage.__table__, ZnsTemplateStatus.__table__,
 ]  # fmt: skip

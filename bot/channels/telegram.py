@@ -1,4 +1,4 @@
-"""Telegram channel: ``python -m bot.channels.telegram`` (``motcua up`` starts it when
+"""Telegram channel: ``motcua telegram`` (``motcua up`` starts it when
 ``TELEGRAM_BOT_TOKEN`` is set).
 
 Long polling by default; ``TELEGRAM_MODE=webhook`` registers ``TELEGRAM_WEBHOOK_URL`` with a secret
@@ -16,15 +16,11 @@ import contextlib
 import hmac
 import logging
 import signal
-import sys
 import uuid
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
-from pydantic import ValidationError
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -35,15 +31,13 @@ from bot.channels import assisted, dedupe, texts
 from bot.channels.logsafe import setup_logging
 from bot.channels.outbox import Dispatcher
 from bot.channels.ratelimit import SendLimiter
-from bot.channels.relay import Inbound, IntakeLimits, Relay
-from bot.channels.store import open_store
+from bot.channels.relay import Inbound, Relay
 from bot.channels.telegram_config import TelegramConfig
 from bot.channels.telegram_sender import TelegramSender, button_payload
 from bot.channels.tracking import PetitionLookup
 from bot.channels.webhooks import parse_object, read_body
-from bot.handover.desk import HandoverDesk
+from bot.channels.wiring import ChannelWiring
 from bot.rasa_client import BotMessage, RasaClient
-from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +53,21 @@ Context = ContextTypes.DEFAULT_TYPE
 class TelegramChannel:
     """The bot, its relay and outbox, and the small web server for health and webhook."""
 
-    def __init__(self, config: TelegramConfig, settings: Settings, engine: Engine,
+    def __init__(self, config: TelegramConfig, wiring: ChannelWiring,
                  lookup: PetitionLookup | None = None) -> None:
         self.config = config
-        self.settings = settings
-        self.engine = engine
+        self.host = wiring.host
+        self.engine = engine = wiring.engine
         self.lookup = lookup
         self.helpers = assisted.parse_helpers(config.helpers)
-        self.uploads = settings.data_dir / "uploads" / CHANNEL
-        self.rasa = RasaClient(settings.rest_webhook_url)
+        self.uploads = wiring.uploads_dir / CHANNEL
+        self.rasa = RasaClient(wiring.rasa_url)
         self.application = self._build()
         self.sender = TelegramSender(self.application.bot, engine)
         self.dispatcher = Dispatcher(engine, self.sender, SendLimiter(per_chat_s=1.0, global_per_s=30))
-        self.relay = Relay(engine, self.rasa, self.dispatcher.wake, IntakeLimits(),
-                           desk=HandoverDesk(settings.handover_db_url), channel=CHANNEL)
+        self.relay = Relay(engine, self.rasa, self.dispatcher.wake, wiring.limits,
+                           desk=wiring.desk, channel=CHANNEL,
+                           helpers=assisted.Helpers.configured(wiring.helper_codes, self.helpers))
 
     def _build(self) -> Application:
         builder = (
@@ -87,8 +82,8 @@ class TelegramChannel:
         app.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
         app.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
         app.add_handler(CommandHandler("tracuu", self.on_track, filters=PRIVATE))
-        app.add_handler(CommandHandler("hotro", self.on_assist, filters=PRIVATE))
-        app.add_handler(CommandHandler("xong", self.on_assist_done, filters=PRIVATE))
+        # Assisted mode's /hotro and /xong are understood by the relay's intake, as on every channel.
+        app.add_handler(CommandHandler(["hotro", "xong"], self.on_text, filters=PRIVATE))
         app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, self.on_text))
         app.add_handler(MessageHandler(PRIVATE & filters.PHOTO, self.on_photo))
         app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, self.on_help))
@@ -100,48 +95,28 @@ class TelegramChannel:
     # ---- handlers: Telegram → relay / outbox ---------------------------------------------------
 
     async def on_start(self, update: Update, context: Context) -> None:
-        self._answer(update, texts.WELCOME)
+        await self._answer(update, texts.WELCOME)
 
     async def on_help(self, update: Update, context: Context) -> None:
-        self._answer(update, texts.HELP)
+        await self._answer(update, texts.HELP)
 
     async def on_track(self, update: Update, context: Context) -> None:
         code = " ".join(context.args or []).strip()
         if not code:
-            self._answer(update, texts.TRACK_USAGE)
+            await self._answer(update, texts.TRACK_USAGE)
         elif self.lookup is not None:
-            self._answer(update, await asyncio.to_thread(self.lookup.answer, code))
+            await self._answer(update, await asyncio.to_thread(self.lookup.answer, code))
         else:
-            self._relay(update, f"tra cứu phản ánh {code}")
-
-    async def on_assist(self, update: Update, context: Context) -> None:
-        helper = self.helpers.get(str(update.effective_user.id)) if update.effective_user else None
-        if helper is None:
-            self._answer(update, "Lệnh /hotro dành cho thành viên tổ công nghệ số cộng đồng đã "
-                                 "đăng ký. Bạn cứ gõ câu hỏi, tôi sẽ trả lời ngay.")
-            return
-        label = " ".join(context.args or [])
-        record = assisted.start(self.engine, CHANNEL, str(update.effective_chat.id), helper, label)
-        self._answer(update, f"Đã mở phiên hỗ trợ {record.code}"
-                             f"{' cho ' + record.citizen_label if record.citizen_label else ''}. "
-                             "Các câu hỏi tiếp theo được ghi là hỗ trợ người dân. "
-                             "Gõ /xong khi xong để nhận phiếu bàn giao cho người dân.")
-
-    async def on_assist_done(self, update: Update, context: Context) -> None:
-        record = assisted.finish(self.engine, CHANNEL, str(update.effective_chat.id))
-        if record is None:
-            self._answer(update, "Không có phiên hỗ trợ nào đang mở. Gõ /hotro để mở phiên mới.")
-        else:
-            self._answer(update, assisted.handover_card(record))
+            await self._relay(update, f"tra cứu phản ánh {code}")
 
     async def on_text(self, update: Update, context: Context) -> None:
-        self._relay(update, update.effective_message.text or "")
+        await self._relay(update, update.effective_message.text or "")
 
     async def on_photo(self, update: Update, context: Context) -> None:
         message = update.effective_message
         photo = message.photo[-1]  # the largest size
         if photo.file_size and photo.file_size > MAX_PHOTO_BYTES:
-            self._answer(update, texts.PHOTO_TOO_BIG)
+            await self._answer(update, texts.PHOTO_TOO_BIG)
             return
         self.uploads.mkdir(parents=True, exist_ok=True)
         path = self.uploads / f"{uuid.uuid4().hex}.jpg"
@@ -150,11 +125,11 @@ class TelegramChannel:
             await telegram_file.download_to_drive(path)
         except TelegramError:
             log.warning("photo of update %s could not be downloaded", update.update_id)
-            self._answer(update, "Tôi chưa tải được ảnh này. Bạn gửi lại ảnh giúp tôi nhé.")
+            await self._answer(update, "Tôi chưa tải được ảnh này. Bạn gửi lại ảnh giúp tôi nhé.")
             return
         image = {"source": CHANNEL, "path": str(path), "content_type": "image/jpeg",
                  "size": path.stat().st_size}
-        self._relay(update, message.caption or texts.PHOTO_CAPTIONLESS, {"image": image})
+        await self._relay(update, message.caption or texts.PHOTO_CAPTIONLESS, {"image": image})
 
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -162,33 +137,28 @@ class TelegramChannel:
             await query.answer()
         if query.message is None:
             return
-        payload = button_payload(self.engine, query.data or "")
+        payload = await asyncio.to_thread(button_payload, self.engine, query.data or "")
         if payload is None:
-            self._answer(update, texts.STALE_BUTTON)
+            await self._answer(update, texts.STALE_BUTTON)
         else:
-            self._relay(update, payload)
+            await self._relay(update, payload)
 
     async def on_unsupported(self, update: Update, context: Context) -> None:
-        self._answer(update, texts.UNSUPPORTED)
+        await self._answer(update, texts.UNSUPPORTED)
 
     async def on_error(self, update: object, context: Context) -> None:
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
 
     # ---- translation ---------------------------------------------------------------------------
 
-    def _answer(self, update: Update, text: str) -> None:
-        self.relay.answer(CHANNEL, str(update.effective_chat.id), f"u{update.update_id}",
-                          [BotMessage(text=text)])
+    async def _answer(self, update: Update, text: str) -> None:
+        await self.relay.answer(CHANNEL, str(update.effective_chat.id), f"u{update.update_id}",
+                                [BotMessage(text=text)])
 
-    def _relay(self, update: Update, text: str, metadata: dict[str, Any] | None = None) -> None:
+    async def _relay(self, update: Update, text: str, metadata: dict[str, Any] | None = None) -> None:
         chat_id = str(update.effective_chat.id)
-        sender, extra = f"{CHANNEL}-{chat_id}", {}
-        with Session(self.engine) as session:
-            record = assisted.active(session, CHANNEL, chat_id)
-            if record is not None:
-                sender, extra = assisted.conversation(record)
-        self.relay.accept(Inbound(CHANNEL, chat_id, sender, text, f"u{update.update_id}",
-                                  {**(metadata or {}), **extra}))
+        await self.relay.accept(Inbound(CHANNEL, chat_id, f"{CHANNEL}-{chat_id}", text,
+                                        f"u{update.update_id}", metadata or {}))
 
     # ---- web server: health, webhook -----------------------------------------------------------
 
@@ -235,7 +205,7 @@ class TelegramChannel:
             )
         workers = [asyncio.create_task(self.relay.run()), asyncio.create_task(self.dispatcher.run())]
         dedupe.forget_old(self.engine)
-        server = _QuietServer(uvicorn.Config(self.web_app(), host=self.settings.host,
+        server = _QuietServer(uvicorn.Config(self.web_app(), host=self.host,
                                              port=self.config.port, log_level="warning",
                                              access_log=False))
         serving = asyncio.create_task(server.serve())
@@ -280,33 +250,23 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-async def _main(config: TelegramConfig, settings: Settings) -> None:
+async def _main(channel: TelegramChannel) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    channel = TelegramChannel(config, settings, open_store(settings.data_dir), PetitionLookup.from_env())
     await channel.run(stop)
 
 
-def main() -> int:
-    setup_logging([])
-    try:
-        config = TelegramConfig()
-    except ValidationError as error:
-        log.error("Cấu hình Telegram chưa đúng: %s", "; ".join(e["msg"] for e in error.errors()))
-        return 2
+def run(config: TelegramConfig, wiring: ChannelWiring, lookup: PetitionLookup) -> int:
+    """The Telegram process (`motcua telegram`, started by `motcua up`); returns its exit code."""
     secrets = [config.bot_token.get_secret_value()]
     if config.webhook_secret:
         secrets.append(config.webhook_secret.get_secret_value())
     setup_logging(secrets)
     try:
-        asyncio.run(_main(config, get_settings()))
+        asyncio.run(_main(TelegramChannel(config, wiring, lookup)))
     except InvalidToken:
         log.error("TELEGRAM_BOT_TOKEN không hợp lệ: Telegram từ chối. Hãy kiểm tra lại token.")
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

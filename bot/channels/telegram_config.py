@@ -1,20 +1,14 @@
-"""Telegram settings, from the environment only (``TELEGRAM_*``; the token is a secret)."""
+"""Telegram settings (``TELEGRAM_*``, read by ``motcua.settings``; the token is a secret)."""
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, SecretStr, model_validator
 
 
-class TelegramConfig(BaseSettings):
+class TelegramConfig(BaseModel):
     """``TELEGRAM_BOT_TOKEN`` turns the channel on; everything else has a default."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="TELEGRAM_", env_file=os.environ.get("MOTCUA_ENV_FILE"), extra="ignore"
-    )
 
     bot_token: SecretStr
     # Another Bot API server (a local one, or a test fake) instead of Telegram's own.
@@ -39,12 +33,3 @@ class TelegramConfig(BaseSettings):
     def base_file_url(self) -> str:
         return self.api_base_url.rstrip("/") + "/file/bot"
 
-
-def configured() -> TelegramConfig | None:
-    """The config when ``TELEGRAM_BOT_TOKEN`` is set, None otherwise; other mistakes raise."""
-    try:
-        return TelegramConfig()
-    except ValidationError as error:
-        if [e["loc"] for e in error.errors()] == [("bot_token",)]:
-            return None
-        raise

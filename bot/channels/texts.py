@@ -47,3 +47,24 @@ TRACK_USAGE = "Bạn gõ /tracuu kèm mã phản ánh, ví dụ: /tracuu PA-7K3Q
 
 def too_long(length: int, limit: int) -> str:
     return f"Tin nhắn dài quá ({length} ký tự). Bạn viết gọn dưới {limit} ký tự rồi gửi lại nhé."
+
+
+# ---- assisted mode (bot/channels/assisted.py) and the web chat ----------------------------------
+
+ASSIST_NOT_HELPER = (
+    "Lệnh /hotro dành cho thành viên tổ công nghệ số cộng đồng đã đăng ký: gõ /hotro kèm mã người "
+    "hỗ trợ của bạn. Nếu bạn là người dân, bạn cứ gõ câu hỏi, tôi sẽ trả lời ngay."
+)
+
+ASSIST_NONE_OPEN = "Không có phiên hỗ trợ nào đang mở. Gõ /hotro kèm mã người hỗ trợ để mở phiên mới."
+
+QUEUED = (
+    "Đã lưu tin nhắn của bạn. Tôi sẽ trả lời ngay khi hệ thống hoạt động lại — bạn không cần gửi lại."
+)
+
+
+def assist_started(code: str, citizen: str, helper: str) -> str:
+    who = f" cho {citizen}" if citizen else ""
+    by = f" ({helper})" if helper else ""
+    return (f"Đã mở phiên hỗ trợ {code}{who}{by}. Các câu hỏi tiếp theo được ghi là hỗ trợ người dân. "
+            "Gõ /xong khi xong để nhận phiếu bàn giao cho người dân.")

@@ -1,16 +1,8 @@
-"""``/tracuu <mã>``: a petition's status straight from the feedback service, no Rasa round trip.
-
-The feedback database is named by ``MOTCUA_FEEDBACK_DB_URL``; without it the channel passes the
-request to Rasa as text instead.
-"""
+"""``/tracuu <mã>``: a petition's status straight from the feedback service, no Rasa round trip."""
 
 from __future__ import annotations
 
-import os
-
-from feedback.config import FeedbackConfig
 from feedback.service import FeedbackError, FeedbackService, PublicStatus
-from feedback.web import build_service
 
 
 class PetitionLookup:
@@ -18,14 +10,6 @@ class PetitionLookup:
 
     def __init__(self, service: FeedbackService) -> None:
         self.service = service
-
-    @classmethod
-    def from_env(cls) -> PetitionLookup | None:
-        db_url = os.environ.get("MOTCUA_FEEDBACK_DB_URL")
-        if not db_url:
-            return None
-        # Channels only read petitions; the session-signing key of the web console is not used.
-        return cls(build_service(FeedbackConfig(db_url=db_url, secret_key="")))
 
     def answer(self, code: str) -> str:
         try:
@@ -48,8 +32,10 @@ def describe(status: PublicStatus) -> str:
         lines.append(f"Trả lời{answered}: {status.answer}")
         if status.can_give_feedback:
             lines.append("Bạn có thể đánh giá kết quả trên trang tra cứu phản ánh.")
-    elif status.status == "info_requested":
-        lines.append("Cơ quan cần bạn bổ sung thông tin: bạn trả lời trên trang tra cứu phản ánh.")
+    elif status.can_add_info:
+        lines.append(f"Cơ quan cần bạn bổ sung thông tin (xem ghi chú). Bạn nhắn «Bổ sung {status.code}» "
+                     "kèm nội dung (có ảnh thì gửi ảnh với chú thích đó), hoặc trả lời trên trang "
+                     "tra cứu phản ánh.")
     else:
         lines.append(f"Hạn trả lời dự kiến: {status.expected_answer_date:%d/%m/%Y}. "
                      f"Bạn gõ lại /tracuu {status.code} để xem khi có kết quả.")

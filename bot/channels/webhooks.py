@@ -1,8 +1,12 @@
-"""What every webhook receiver does before trusting a request: cap the body, parse the JSON."""
+"""What every webhook receiver does before trusting a request: cap the body, parse the JSON, and
+check the event's age and text."""
 
 from __future__ import annotations
 
 import json
+import math
+import time
+import unicodedata
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -32,3 +36,21 @@ def parse_object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise HTTPException(400, "expected a JSON object")
     return data
+
+
+def normalise_text(text: str) -> str:
+    """NFC, so a Vietnamese letter typed as base + combining marks (as some keyboards send it)
+    counts, compares and is stored like the precomposed one — before any length limit."""
+    return unicodedata.normalize("NFC", text)
+
+
+def event_age_s(timestamp_ms: object, now_s: float | None = None) -> float | None:
+    """How old an event is, from its timestamp in milliseconds; None when it has no usable one.
+    A timestamp in the future gives a negative age."""
+    try:
+        stamp = float(str(timestamp_ms)) / 1000.0
+    except ValueError:
+        return None
+    if not math.isfinite(stamp):
+        return None
+    return (time.time() if now_s is None else now_s) - stamp

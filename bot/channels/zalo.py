@@ -1,12 +1,17 @@
 """Zalo Official Account channel: the webhook receiver, mounted in the web app.
 
 Each event's ``X-ZEvent-Signature`` (``mac=`` sha256 of app id + raw body + timestamp + OA secret
-key) is checked before anything else; text, image and button events (a tapped ``oa.query.hide``
-button arrives as text carrying its payload) go to the relay, and replies leave through the OA
-message API from the outbox. The event is stored before Zalo gets its 200.
+key) is checked before anything else, then its age: an event whose signed ``timestamp`` is older
+than ``ZALO_MAX_EVENT_AGE_S`` is a replay and is answered 200 with ``"ignored": "stale"`` (a non-200
+would only make Zalo post it again, and disable the webhook after repeated failures). Text
+(NFC-normalised before any limit), image and button events (a tapped ``oa.query.hide`` button
+arrives as text carrying its payload) go to the relay, and replies leave through the OA message
+API from the outbox; ZNS receipts and template status changes go to ``zns_events``. The event is
+stored before Zalo gets its 200.
 
-Mount with ``app.include_router(router)`` where ``router = zalo.router_from_env(settings)``; the
-router's lifespan starts the relay and outbox workers inside the web process.
+Mount with ``app.include_router(zalo.create_router(config, settings))``; the
+router's lifespan starts, inside the web process, the relay, the outbox workers (OA, and ZNS when
+``ZALO_ZNS_ENABLED``), the token schedule and the pruning of old event ids.
 """
 
 from __future__ import annotations
@@ -21,19 +26,20 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from pydantic import ValidationError
 
-from bot.channels import texts
+from bot.channels import assisted, dedupe, exclusive, texts
 from bot.channels.outbox import Dispatcher
 from bot.channels.ratelimit import SendLimiter
-from bot.channels.relay import Inbound, IntakeLimits, Relay
-from bot.channels.store import open_store
-from bot.channels.webhooks import parse_object, read_body
+from bot.channels.relay import Inbound, Relay
+from bot.channels.webhooks import event_age_s, normalise_text, parse_object, read_body
+from bot.channels.wiring import ChannelWiring
 from bot.channels.zalo_api import ZaloSender
 from bot.channels.zalo_config import ZaloConfig
-from bot.handover.desk import HandoverDesk
+from bot.channels.zalo_tokens import ZaloTokens
+from bot.channels.zns import ZnsSender
+from bot.channels.zns_events import handle_zns_event
+from bot.channels.zns_templates import TEMPLATES_FILE, load_templates
 from bot.rasa_client import BotMessage, RasaClient
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +69,42 @@ def verify(config: ZaloConfig, raw_body: bytes, event: dict[str, Any], header: s
 
 
 class ZaloChannel:
-    """What the webhook needs while the web app runs: relay, outbox worker, HTTP client."""
+    """What the webhook needs while the web app runs: relay, outbox workers, tokens, HTTP client."""
 
-    def __init__(self, config: ZaloConfig, settings: Settings) -> None:
+    def __init__(self, config: ZaloConfig, wiring: ChannelWiring) -> None:
         self.config = config
-        self.engine = open_store(settings.data_dir)
+        self.engine = wiring.engine
         self.client = httpx.AsyncClient(timeout=15.0)
-        self.rasa = RasaClient(settings.rest_webhook_url)
-        self.dispatcher = Dispatcher(self.engine, ZaloSender(config, self.engine, self.client),
+        self.rasa = RasaClient(wiring.rasa_url)
+        self.tokens = ZaloTokens(config, self.engine, self.client)  # one per process: OA and ZNS
+        self.dispatcher = Dispatcher(self.engine, ZaloSender(config, self.engine, self.client, self.tokens),
                                      SendLimiter(per_chat_s=1.0, global_per_s=20))
-        self.relay = Relay(self.engine, self.rasa, self.dispatcher.wake, IntakeLimits(),
-                           desk=HandoverDesk(settings.handover_db_url), channel=CHANNEL)
+        self.dispatchers = [self.dispatcher]
+        if config.zns_enabled:
+            templates = load_templates(config.zns_templates_file
+                                       or wiring.province_dir / TEMPLATES_FILE)
+            zns = ZnsSender(config, self.engine, self.client, self.tokens, templates)
+            self.dispatchers.append(Dispatcher(self.engine, zns, SendLimiter(per_chat_s=1.0, global_per_s=10)))
+        self.relay = Relay(self.engine, self.rasa, self.dispatcher.wake, wiring.limits,
+                           desk=wiring.desk, channel=CHANNEL,
+                           helpers=assisted.Helpers.configured(wiring.helper_codes))
+
+    def workers(self) -> list[asyncio.Task[None]]:
+        """Everything that runs while the web app runs, each cancelled when it stops."""
+        jobs = [self.relay.run(), self.tokens.keep_fresh(), dedupe.prune_forever(self.engine),
+                # one dispatcher per outbox, however many web workers run this (exclusive.py)
+                *(exclusive.run_alone(self.engine, f"outbox:{d.sender.channel}", d.run)
+                  for d in self.dispatchers)]
+        return [asyncio.create_task(job) for job in jobs]
 
     async def aclose(self) -> None:
         await self.client.aclose()
         await self.rasa.aclose()
 
-    def handle(self, event: dict[str, Any], raw_body: bytes) -> None:
+    async def handle(self, event: dict[str, Any], raw_body: bytes) -> None:
         """Translate one verified event; everything it produces is committed on return."""
+        if await asyncio.to_thread(handle_zns_event, self.engine, event):
+            return  # a ZNS delivery receipt or template status change
         name = str(event.get("event_name") or "")
         if name == "follow":  # a follow names the user and the OA differently
             user = str((event.get("follower") or {}).get("id") or "")
@@ -93,31 +117,31 @@ class ZaloChannel:
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
         key = str(message.get("msg_id") or hashlib.sha256(raw_body).hexdigest())
         if name == "user_send_text":
-            self._relay(user, str(message.get("text") or ""), key)
+            await self._relay(user, str(message.get("text") or ""), key)
         elif name == "user_send_image":
             urls = [a.get("payload", {}).get("url") for a in message.get("attachments") or []
                     if isinstance(a, dict) and isinstance(a.get("payload"), dict)]
             image = {"source": CHANNEL, "url": urls[0]} if urls and urls[0] else None
             text = str(message.get("text") or "") or texts.PHOTO_CAPTIONLESS
-            self._relay(user, text, key, {"image": image} if image else {})
+            await self._relay(user, text, key, {"image": image} if image else {})
         elif name == "follow":
-            self.relay.answer(CHANNEL, user, key, [BotMessage(text=texts.WELCOME)])
+            await self.relay.answer(CHANNEL, user, key, [BotMessage(text=texts.WELCOME)])
         elif name in UNSUPPORTED_EVENTS:
-            self.relay.answer(CHANNEL, user, key, [BotMessage(text=texts.UNSUPPORTED)])
+            await self.relay.answer(CHANNEL, user, key, [BotMessage(text=texts.UNSUPPORTED)])
 
-    def _relay(self, user: str, text: str, key: str, metadata: dict[str, Any] | None = None) -> None:
-        self.relay.accept(Inbound(CHANNEL, user, f"{CHANNEL}-{user}", text, key, metadata or {}))
+    async def _relay(self, user: str, text: str, key: str, metadata: dict[str, Any] | None = None) -> None:
+        inbound = Inbound(CHANNEL, user, f"{CHANNEL}-{user}", normalise_text(text), key, metadata or {})
+        await self.relay.accept(inbound)
 
 
-def create_router(config: ZaloConfig, settings: Settings) -> APIRouter:
+def create_router(config: ZaloConfig, wiring: ChannelWiring) -> APIRouter:
     """The webhook route, with a lifespan that runs the relay and outbox workers."""
     holder: dict[str, ZaloChannel] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        channel = holder["channel"] = ZaloChannel(config, settings)
-        workers = [asyncio.create_task(channel.relay.run()),
-                   asyncio.create_task(channel.dispatcher.run())]
+        channel = holder["channel"] = ZaloChannel(config, wiring)
+        workers = channel.workers()
         try:
             yield
         finally:
@@ -129,28 +153,18 @@ def create_router(config: ZaloConfig, settings: Settings) -> APIRouter:
     router = APIRouter(lifespan=lifespan)
 
     @router.post(WEBHOOK_PATH, include_in_schema=False)
-    async def webhook(request: Request) -> dict[str, bool]:
+    async def webhook(request: Request) -> dict[str, bool | str]:
         raw = await read_body(request)
         event = parse_object(raw)
         if not verify(config, raw, event, request.headers.get(SIGNATURE_HEADER, "")):
             log.warning("Zalo event with a wrong signature refused")
             raise HTTPException(401, "bad signature")
-        holder["channel"].handle(event, raw)
+        age = event_age_s(event.get("timestamp"))
+        if age is None or abs(age) > config.max_event_age_s:
+            log.warning("Zalo event %s ignored: its timestamp is %s", event.get("event_name"),
+                        "unreadable" if age is None else f"{age / 60:.0f} minutes off")
+            return {"ok": True, "ignored": "stale"}
+        await holder["channel"].handle(event, raw)
         return {"ok": True}
 
     return router
-
-
-def router_from_env(settings: Settings) -> APIRouter | None:
-    """The Zalo router when ``ZALO_*`` is configured, None when Zalo is not used at all."""
-    try:
-        config = ZaloConfig()
-    except ValidationError as error:
-        missing = [str(e["loc"][0]).upper() for e in error.errors() if e["type"] == "missing"]
-        if len(missing) == len(_REQUIRED):
-            return None
-        raise RuntimeError("Cấu hình Zalo chưa đủ, thiếu: " + ", ".join(f"ZALO_{m}" for m in missing)) from error
-    return create_router(config, settings)
-
-
-_REQUIRED = [name for name, field in ZaloConfig.model_fields.items() if field.is_required()]

@@ -1,15 +1,15 @@
-"""Outbox → Zalo: the OA message API v3 (``/v3.0/oa/message/cs``) and access-token refresh.
+"""Outbox → Zalo: the OA message API v3 (``/v3.0/oa/message/cs``), every answer classified.
 
-Zalo refresh tokens are single-use: each refresh returns a new pair, which is stored at once in
-the channels database (the environment only seeds the chain). A send answered "access token
-invalid" refreshes once and tries again.
+Zalo answers refusals with HTTP 200 and a non-zero ``error`` in the body; ``zalo_errors`` says
+what each code means. A refused access token is refreshed once and the message sent again; a
+refusal that only officers can fix (the OA disabled, its quota or money spent) pauses the channel,
+keeps the messages and raises an alert; a message refused for good becomes a dead letter.
+Delivered messages keep Zalo's ``message_id``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,96 +17,29 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.channels.outbox import OutsideWindow, RetryLater
-from bot.channels.records import ZaloToken, utcnow
-from bot.channels.relay import last_inbound
+from bot.channels.alerts import clear_alert, raise_alert
+from bot.channels.contacts import last_inbound
+from bot.channels.delivery import (
+    Delivered,
+    DeliveryResult,
+    OutsideWindow,
+    PermanentFailure,
+    RefreshCredentials,
+    RetryLater,
+)
+from bot.channels.records import utcnow
 from bot.channels.zalo_config import ZaloConfig
+from bot.channels.zalo_errors import Action, Rule, rule_for
+from bot.channels.zalo_tokens import TokenRefreshFailed, ZaloTokens
 from bot.rasa_client import BotMessage
-from feedback.db import session_scope
 
-log = logging.getLogger(__name__)
+__all__ = ["ZaloSender", "ZaloTokens", "classify", "zalo_message"]
 
-TOKEN_INVALID = -216  # Zalo: access token invalid or expired
 MAX_BUTTONS = 5
 MAX_BUTTON_TITLE = 100
-REFRESH_MARGIN = timedelta(minutes=5)
-
-
-class ZaloApiError(RuntimeError):
-    """Zalo answered with a non-zero error code; transient unless mapped otherwise."""
-
-
-class ZaloTokens:
-    """The current access token, refreshed before it expires or when Zalo rejects it."""
-
-    def __init__(self, config: ZaloConfig, engine: Engine, client: httpx.AsyncClient) -> None:
-        self.config = config
-        self.engine = engine
-        self.client = client
-        self._lock = asyncio.Lock()
-        self._seed()
-
-    def _seed(self) -> None:
-        """Start from the env tokens the first time, or when the operator put new ones there."""
-        digest = hashlib.sha256(self.config.refresh_token.get_secret_value().encode()).hexdigest()
-        with session_scope(self.engine) as session:
-            row = session.get(ZaloToken, 1)
-            if row is None or row.seed_digest != digest:
-                row = row or ZaloToken(access_token="", refresh_token="", expires_at=utcnow())
-                row.access_token = self.config.access_token.get_secret_value()
-                row.refresh_token = self.config.refresh_token.get_secret_value()
-                row.expires_at = utcnow() + timedelta(hours=1)  # unknown: refresh within the hour
-                row.seed_digest = digest
-                session.add(row)
-
-    async def current(self) -> str:
-        with Session(self.engine) as session:
-            row = session.get(ZaloToken, 1)
-        assert row is not None
-        if row.expires_at - utcnow() > REFRESH_MARGIN:
-            return row.access_token
-        return await self.refresh(row.access_token)
-
-    async def refresh(self, stale: str) -> str:
-        """A new access token; concurrent callers with the same stale token share one refresh."""
-        async with self._lock:
-            with Session(self.engine) as session:
-                row = session.get(ZaloToken, 1)
-            assert row is not None
-            if row.access_token != stale and row.expires_at - utcnow() > REFRESH_MARGIN:
-                return row.access_token
-            response = await self.client.post(
-                self.config.token_url,
-                data={"app_id": self.config.app_id, "refresh_token": row.refresh_token,
-                      "grant_type": "refresh_token"},
-                headers={"secret_key": self.config.app_secret.get_secret_value()},
-            )
-            data = _json(response)
-            if not data.get("access_token") or not data.get("refresh_token"):
-                raise ZaloApiError(f"token refresh refused: {data.get('error_name') or data.get('error')}")
-            with session_scope(self.engine) as session:
-                stored = session.get(ZaloToken, 1)
-                assert stored is not None
-                stored.access_token = data["access_token"]
-                stored.refresh_token = data["refresh_token"]
-                stored.expires_at = utcnow() + timedelta(seconds=int(data.get("expires_in") or 3600))
-                session.add(stored)
-            log.info("Zalo access token refreshed")
-            return data["access_token"]
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code == 429:
-        raise RetryLater(float(response.headers.get("retry-after", "60") or 60))
-    if response.status_code >= 500:
-        raise ZaloApiError(f"HTTP {response.status_code}")
-    try:
-        data = response.json()
-    except ValueError as error:
-        raise ZaloApiError(f"HTTP {response.status_code}, not JSON") from error
-    if not isinstance(data, dict):
-        raise ZaloApiError("unexpected answer shape")
-    return data
+CONFIG_ALERT_KEY = "zalo-config"
+NO_CODE_HINT = ("Zalo trả lời lỗi HTTP mà không kèm mã lỗi. Báo bộ phận kỹ thuật kèm mã HTTP; "
+                "gửi lại sẽ không giúp được.")
 
 
 def zalo_message(message: BotMessage) -> dict[str, Any]:
@@ -126,38 +59,103 @@ def zalo_message(message: BotMessage) -> dict[str, Any]:
     return {"text": message.text}
 
 
+def classify(response: httpx.Response) -> tuple[DeliveryResult, Rule | None]:
+    """What one answer of the message API means, and the error rule behind it (if any)."""
+    status = response.status_code
+    if status == 429:
+        wait = _seconds(response.headers.get("retry-after"), 60.0)
+        return RetryLater(wait, "HTTP 429", pause_channel=True), None
+    if status >= 500:
+        return RetryLater(None, f"HTTP {status}"), None
+    try:
+        data: Any = response.json()
+    except ValueError:
+        data = None
+    code = _code(data)
+    if code is None:
+        if status >= 400:  # a 4xx body without an error code is not a delivery
+            return PermanentFailure(f"http_{status}", f"HTTP {status} without an error code",
+                                    NO_CODE_HINT), None
+        return RetryLater(None, f"HTTP {status}: answer without an error code"), None
+    if code == 0:
+        if status != 200:
+            return RetryLater(None, f"HTTP {status} claiming success"), None
+        payload = data.get("data") if isinstance(data.get("data"), dict) else {}
+        return Delivered(str(payload.get("message_id") or "") or None), None
+    rule = rule_for(code, str(data.get("message") or ""))
+    reason = f"Zalo {code}: {rule.reason}"
+    match rule.action:
+        case Action.REFRESH:
+            return RefreshCredentials(reason), rule
+        case Action.WINDOW:
+            return OutsideWindow(reason), rule
+        case Action.THROTTLE | Action.CONFIG:
+            return RetryLater(rule.after_s, reason, pause_channel=True), rule
+        case Action.RETRY:
+            return RetryLater(rule.after_s, reason), rule
+    return PermanentFailure(str(code), reason, rule.hint), rule
+
+
 class ZaloSender:
-    """The outbox's ``Sender`` for Zalo; notices outside the window raise ``OutsideWindow``."""
+    """The outbox's ``Sender`` for Zalo OA consultation messages."""
 
     channel = "zalo"
 
-    def __init__(self, config: ZaloConfig, engine: Engine, client: httpx.AsyncClient) -> None:
+    def __init__(self, config: ZaloConfig, engine: Engine, client: httpx.AsyncClient,
+                 tokens: ZaloTokens) -> None:
         self.config = config
         self.engine = engine
         self.client = client
-        self.tokens = ZaloTokens(config, engine, client)
+        self.tokens = tokens
+        self._config_alert = True  # clear any stale configuration alert on the first success
 
     def window_open(self, user_id: str) -> bool:
         with Session(self.engine) as session:
             last = last_inbound(session, self.channel, user_id)
         return last is not None and utcnow() - last < timedelta(hours=self.config.cs_window_hours)
 
-    async def send(self, address: str, message: BotMessage, kind: str) -> None:
-        if not self.window_open(address):
-            raise OutsideWindow(f"no message from the user in {self.config.cs_window_hours:.0f}h")
+    async def send(self, address: str, message: BotMessage, kind: str) -> DeliveryResult:
+        if not await asyncio.to_thread(self.window_open, address):
+            return OutsideWindow(f"no message from the user in {self.config.cs_window_hours:.0f}h")
         body = {"recipient": {"user_id": address}, "message": zalo_message(message)}
-        token = await self.tokens.current()
-        data = await self._post(body, token)
-        if data.get("error") == TOKEN_INVALID:
-            data = await self._post(body, await self.tokens.refresh(token))
-        error = data.get("error")
-        if error in (0, None):
-            return
-        if error == TOKEN_INVALID:
-            log.error("Zalo rejects even a fresh access token: check ZALO_ACCESS/REFRESH_TOKEN")
-        raise ZaloApiError(f"Zalo error {error}: {data.get('message')}")
+        try:
+            token = await self.tokens.current()
+            result, rule = await self._post(body, token)
+            if isinstance(result, RefreshCredentials):
+                result, rule = await self._post(body, await self.tokens.refresh(token))
+                if isinstance(result, RefreshCredentials):
+                    await self.tokens.credentials_refused(result.reason)
+        except TokenRefreshFailed as error:
+            return RefreshCredentials(str(error))
+        await self._note_configuration(result, rule)
+        return result
 
-    async def _post(self, body: dict[str, Any], token: str) -> dict[str, Any]:
+    async def _post(self, body: dict[str, Any], token: str) -> tuple[DeliveryResult, Rule | None]:
         response = await self.client.post(self.config.message_url, json=body,
                                           headers={"access_token": token})
-        return _json(response)
+        return classify(response)
+
+    async def _note_configuration(self, result: DeliveryResult, rule: Rule | None) -> None:
+        """Alert officers while the OA refuses for a reason only they can fix; clear it after."""
+        if rule is not None and rule.action is Action.CONFIG:
+            self._config_alert = True
+            await asyncio.to_thread(raise_alert, self.engine, CONFIG_ALERT_KEY, self.channel, rule.hint)
+        elif isinstance(result, Delivered) and self._config_alert:
+            self._config_alert = False
+            await asyncio.to_thread(clear_alert, self.engine, CONFIG_ALERT_KEY)
+
+
+def _code(data: Any) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return int(data["error"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(1.0, float(value)) if value else default
+    except ValueError:
+        return default

@@ -1,19 +1,14 @@
-"""Zalo Official Account settings, from the environment only (``ZALO_*``)."""
+"""Zalo Official Account settings (``ZALO_*``, read by ``motcua.settings``)."""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, SecretStr
 
 
-class ZaloConfig(BaseSettings):
+class ZaloConfig(BaseModel):
     """The OA's identity, its webhook secret and the tokens that start the refresh chain."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="ZALO_", env_file=os.environ.get("MOTCUA_ENV_FILE"), extra="ignore"
-    )
 
     oa_id: str
     app_id: str
@@ -25,6 +20,15 @@ class ZaloConfig(BaseSettings):
     oauth_base_url: str = "https://oauth.zaloapp.com"
     # An OA may send free-form (consultation) messages only this long after the user's last one.
     cs_window_hours: float = 48.0
+    # Webhook events older than this (by their signed ``timestamp``) are ignored as replays.
+    # Zalo re-posts an unanswered event for about two hours (30 s, 5, 15, 30, 60 min), so keep
+    # this longer than that or a retried event after an outage would be lost.
+    max_event_age_s: float = 3 * 3600.0
+    # ZNS: petition notices to the citizen's phone from approved templates, with the OA's token.
+    zns_enabled: bool = False
+    zns_development: bool = False  # mode=development: only the OA's and app's admins receive
+    zns_api_url: str = "https://business.openapi.zalo.me/message/template"
+    zns_templates_file: Path | None = None  # default: provinces/<province>/zns_templates.yml
 
     @property
     def message_url(self) -> str:

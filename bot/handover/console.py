@@ -4,6 +4,7 @@ hand back to the bot. Same login, session and CSRF protection as the petitions c
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
@@ -45,16 +46,18 @@ def build(ctx: WebContext, desk: HandoverDesk) -> APIRouter:
 
     @router.post("/{request_id}/{action}")
     async def act(request: Request, action: str, request_id: int = RequestId) -> Response:
-        officer, csrf = current_officer(ctx, request)
+        # Database work runs in the thread pool: a busy database file must not stall the loop.
+        officer, csrf = await run_in_threadpool(current_officer, ctx, request)
         form = await read_form(request)
         check_csrf(csrf, form)
         try:
             if action == "nhan":
-                desk.claim(request_id, officer.full_name)
+                await run_in_threadpool(desk.claim, request_id, officer.full_name)
             elif action == "tra-loi":
-                desk.reply(request_id, officer.full_name, str(form.get("text") or ""))
+                text = str(form.get("text") or "")
+                await run_in_threadpool(desk.reply, request_id, officer.full_name, text)
             elif action == "ket-thuc":
-                desk.release(request_id, officer.full_name)
+                await run_in_threadpool(desk.release, request_id, officer.full_name)
             else:
                 return page(request, "console/message.html", 404, officer=officer, csrf=csrf,
                             message="Không có thao tác này.")  # fmt: skip

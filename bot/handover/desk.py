@@ -1,8 +1,8 @@
 """The handover queue and its transcript, in its own small database (SQLite by default).
 
 While a conversation is handed over, every channel passes the citizen's messages here instead of
-to Rasa (see ``HandoverDesk.active``), and officer replies wait here until the citizen's channel
-picks them up (web chat polls; push channels read ``pending_for``).
+to Rasa (see ``HandoverDesk.active``), and officer replies wait here until the channel's relay
+forwards them to its outbox (``undelivered``, then ``mark_delivered``), the web chat's included.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, insert,
+    Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, insert,
     select, update,
 )  # fmt: skip
 from sqlalchemy.engine import Engine
+
+from feedback.db import engine_for
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -34,7 +36,7 @@ requests = Table(
     Column("id", Integer, primary_key=True),
     Column("conversation_id", String(128), nullable=False, index=True),
     Column("channel", String(32), nullable=False),
-    Column("address", String(128)),  # the citizen's id on a push channel (Telegram chat, Zalo user)
+    Column("address", String(128)),  # the citizen on their channel: Telegram chat, Zalo user, web cookie
     Column("delivered_id", Integer, nullable=False, default=0),  # last message pushed to it
     Column("topic", String(300), nullable=False, default=""),
     Column("status", String(16), nullable=False, index=True),
@@ -85,8 +87,7 @@ def _now() -> datetime:
 
 class HandoverDesk:
     def __init__(self, db_url: str) -> None:
-        self.engine: Engine = create_engine(db_url)
-        metadata.create_all(self.engine)
+        self.engine: Engine = engine_for(db_url)  # tables from the app's migrations
 
     def open(self, conversation_id: str, channel: str, topic: str = "", address: str | None = None) -> Request:
         """Queue the conversation (idempotent: an open request is returned as it is)."""
@@ -174,23 +175,8 @@ class HandoverDesk:
             ).all()
         return [_message(r) for r in rows]
 
-    def pending_for(self, conversation_id: str, after_id: int = 0) -> list[Message]:
-        """Officer and system messages for the citizen newer than ``after_id`` (any request)."""
-        with self.engine.connect() as db:
-            rows = db.execute(
-                select(messages)
-                .join(requests, requests.c.id == messages.c.request_id)
-                .where(
-                    requests.c.conversation_id == conversation_id,
-                    messages.c.id > after_id,
-                    messages.c.sender != "citizen",
-                )
-                .order_by(messages.c.id)
-            ).all()
-        return [_message(r) for r in rows]
-
     def undelivered(self, channel: str) -> list[tuple[Request, list[Message]]]:
-        """For a push channel: officer and system messages not yet handed to it, per request.
+        """Officer and system messages not yet handed to this channel, per request.
         One indexed query per relay round; the requests are read only when something is pending."""
         with self.engine.connect() as db:
             rows = db.execute(

@@ -1,2 +1,5 @@
-"""The local web server: the citizen chat page and its API (officer console and public pages are
-mounted from feedback/)."""
+"""The citizen's web chat: its page and its API (the app around it is built by ``motcua.web``)."""
+
+from pathlib import Path
+
+STATIC_DIR = Path(__file__).parent / "static"

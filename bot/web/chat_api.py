@@ -1,81 +1,90 @@
-"""POST /api/chat and GET /api/chat/updates: the web chat page's bridge to Rasa's REST channel.
+"""POST /api/chat and GET /api/chat/updates: the web chat page's side of the web channel
+(bot/channels/web.py), which goes through the same inbox and outbox as Telegram and Zalo.
 
-The browser never talks to Rasa directly: this keeps Rasa on loopback, gives each browser its own
-conversation through an HTTP-only cookie, and turns Rasa being down into a polite answer. While the
-conversation is handed to a person (bot/handover), messages go to the officer instead, and the page
-polls /api/chat/updates for the officer's answers.
+The browser never talks to Rasa: Rasa stays on loopback, and each browser gets its own
+conversation through an HTTP-only cookie, which is also the channel's address for replies.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Cookie, Query, Request, Response
+from fastapi import APIRouter, Cookie, FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from bot.channels.texts import FORWARDED_TO_OFFICER
-from bot.handover.desk import HandoverDesk
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.channels.intake import Outcome
+from bot.channels.web import Exchange, WebChat
 
-MAX_MESSAGE_CHARS = 2000
+PREFIX = "/api"
 SESSION_COOKIE = "motcua_chat"
-
-router = APIRouter(prefix="/api")
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+EMPTY = "Bạn chưa nhập gì. Hãy gõ câu hỏi, ví dụ: «đăng ký khai sinh cho con»."
+STATUS = {Outcome.TOO_LONG: 413, Outcome.TOO_FAST: 429}
 
 
 class ChatIn(BaseModel):
     message: str = ""
+    id: str = ""  # the page's id for this message: a resubmission is recognised and not answered twice
+    after: int = -1  # the last reply id the page has shown; -1: none yet
 
 
-def _error(status: int, text: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": text, "messages": [{"text": text}]})
+def _address(cookie: str | None) -> str:
+    """The browser's chat id: its cookie, or a new random one when missing or forged."""
+    return cookie if cookie and cookie.isalnum() and len(cookie) <= 64 else secrets.token_hex(16)
 
 
-def _conversation(cookie: str | None) -> tuple[str, str]:
-    """(cookie value, Rasa sender id) — a new random one when the cookie is missing or forged."""
-    sender = cookie if cookie and cookie.isalnum() and len(cookie) <= 64 else secrets.token_hex(16)
-    return sender, f"web-{sender}"
-
-
-@router.post("/chat")
-async def chat(
-    request: Request,
-    response: Response,
-    body: ChatIn,
-    motcua_chat: str | None = Cookie(default=None),
-) -> object:
-    text = body.message.strip()
-    if not text:
-        return _error(422, "Bạn chưa nhập gì. Hãy gõ câu hỏi, ví dụ: «đăng ký khai sinh cho con».")
-    if len(text) > MAX_MESSAGE_CHARS:
-        return _error(413, f"Tin nhắn dài quá ({len(text)} ký tự). Hãy viết gọn dưới {MAX_MESSAGE_CHARS} ký tự.")
-    cookie, conversation = _conversation(motcua_chat)
-    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=30 * 86400)
-    desk: HandoverDesk = request.app.state.handover
-    if desk.citizen_says(conversation, text) is not None:
-        return {"messages": [{"text": FORWARDED_TO_OFFICER}], "handover": True}
-    client: RasaClient = request.app.state.rasa
-    try:
-        messages = await client.send(conversation, text, metadata={"channel": "web"})
-    except RasaUnavailable:
-        return _error(503, "Xin lỗi, hệ thống đang bận. Bạn vui lòng gửi lại sau ít phút.")
-    return {"messages": [m.as_dict() for m in messages], "handover": desk.active(conversation) is not None}
-
-
-@router.get("/chat/updates")
-async def updates(
-    request: Request,
-    after: int = Query(0, ge=0, le=2**63 - 1),
-    motcua_chat: str | None = Cookie(default=None),
-) -> object:
-    """Officer answers (and hand-back notices) newer than ``after``, for this browser's chat."""
-    if not motcua_chat:
-        return {"messages": [], "handover": False}
-    _, conversation = _conversation(motcua_chat)
-    desk: HandoverDesk = request.app.state.handover
-    pending = desk.pending_for(conversation, after_id=max(after, 0))
+def _body(exchange: Exchange) -> dict[str, object]:
     return {
-        "messages": [{"id": m.id, "text": m.text, "author": m.author} for m in pending],
-        "handover": desk.active(conversation) is not None,
+        "messages": exchange.messages + [{"text": note} for note in exchange.notes],
+        "cursor": exchange.cursor,
+        "pending": exchange.pending,
+        "handover": exchange.handover,
+        "assisted": exchange.assisted,
     }
+
+
+def create_router(chat: WebChat) -> APIRouter:
+    """The two routes, with a lifespan that runs the web channel's worker while the app serves."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await chat.start()
+        try:
+            yield
+        finally:
+            await chat.stop()
+
+    router = APIRouter(prefix=PREFIX, lifespan=lifespan)
+
+    @router.post("/chat")
+    async def say(body: ChatIn, motcua_chat: str | None = Cookie(default=None)) -> object:
+        text = body.message.strip()
+        if not text:
+            return JSONResponse(status_code=422, content={"error": EMPTY, "messages": [{"text": EMPTY}]})
+        address = _address(motcua_chat)
+        client_id = body.id if CLIENT_ID.fullmatch(body.id) else ""
+        after = min(body.after, 2**62) if body.after >= 0 else None
+        exchange = await chat.say(address, text, client_id, after)
+        status = STATUS.get(exchange.outcome, 200)
+        content = _body(exchange)
+        if status != 200:  # refused: the page shows it as an error, scripts read "error"
+            content["error"] = next(iter(exchange.notes + [m["text"] for m in exchange.messages]), "")
+        reply = JSONResponse(status_code=status, content=content)
+        reply.set_cookie(SESSION_COOKIE, address, httponly=True, samesite="lax", max_age=30 * 86400)
+        return reply
+
+    @router.get("/chat/updates")
+    async def updates(after: int = Query(-1, ge=-1, le=2**62),
+                      motcua_chat: str | None = Cookie(default=None)) -> object:
+        """Replies newer than ``after`` for this browser's chat (without it: the ones never
+        fetched): officer answers, the answer that follows an outage, the assisted session."""
+        if not motcua_chat or _address(motcua_chat) != motcua_chat:
+            return {"messages": [], "cursor": max(after, 0), "pending": False, "handover": False,
+                    "assisted": None}
+        return _body(await chat.updates(motcua_chat, after if after >= 0 else None))
+
+    return router

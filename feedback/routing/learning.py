@@ -9,14 +9,16 @@ from sqlmodel import Session, select
 from feedback.directory import Directory
 from feedback.models import RoutingWeight
 from feedback.routing.router import unit_class
-from feedback.text import STOP_SYLLABLES, bigrams, fold
+from feedback.text import STOP_SYLLABLES, bigrams
+from nlu.text import fold_words
 
 LEARNING_RATE = 0.2
 MAX_WEIGHT = 4.0
 MAX_TERMS = 60
 def learnable_terms(text: str) -> list[str]:
     """Syllable pairs worth learning: both syllables carry meaning."""
-    terms = [t for t in bigrams(fold(text)) if not any(s in STOP_SYLLABLES for s in t.split())]
+    terms = [t for t in bigrams(fold_words(text))
+             if not any(s in STOP_SYLLABLES for s in t.split())]
     return sorted(terms)[:MAX_TERMS]
 
 

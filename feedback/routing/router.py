@@ -11,9 +11,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from feedback.directory import Directory, Unit
+from feedback.directory import Directory
 from feedback.location import LocationMatch
-from feedback.text import bigrams, contains_phrase, fold, has_diacritics, lower_clean, match_form
+from feedback.text import bigrams, contains_phrase, lower_clean, match_form
+from knowledge.units import Unit
+from nlu.text import fold_words, has_diacritics
 
 COMMUNE = "@commune"  # the class of all commune committees, before the location picks one
 AGENCY_POINTS = 6.0
@@ -57,11 +59,18 @@ class Router:
         directory: Directory,
         weights: Mapping[str, Mapping[str, float]] | None = None,
         threshold: float = 0.5,
+        keywords: dict | None = None,
     ) -> None:
+        """``keywords``: another router's ``keywords`` on the same directory, not rebuilt (the
+        service makes a router per filing; building the table costs more than routing)."""
         self.directory = directory
         self.weights = weights or {}
         self.threshold = threshold
-        self._keywords = self._keyword_table()
+        self._keywords = keywords if keywords is not None else self._keyword_table()
+
+    @property
+    def keywords(self) -> dict:
+        return self._keywords
 
     def _keyword_table(self) -> dict[str, list[tuple[str, str, str]]]:
         """Per class, (accented form, folded form, shown phrase), longest first."""
@@ -73,7 +82,7 @@ class Router:
                     continue
                 seen_commune = True
             cls = unit_class(unit, unit.id)
-            phrases = sorted({(lower_clean(k), fold(k)) for k in unit.keywords}, key=lambda p: -len(p[1]))
+            phrases = sorted({(lower_clean(k), fold_words(k)) for k in unit.keywords}, key=lambda p: -len(p[1]))
             table[cls] = (unit.keyword_weight, phrases)
         return table
 
@@ -85,7 +94,7 @@ class Router:
         service_code: str | None = None,
     ) -> RoutingDecision:
         """Pick a unit; below the confidence threshold the triage desk gets it."""
-        folded = fold(text)
+        folded = fold_words(text)
         accented = has_diacritics(text)
         form = match_form(text)
         scores: dict[str, float] = defaultdict(float)
@@ -132,9 +141,9 @@ class Router:
             scores[cls] += AGENCY_POINTS
             reasons[cls].append(f"{label} do đơn vị này thực hiện")
         if procedure.field:
-            ffield = fold(procedure.field)
+            ffield = fold_words(procedure.field)
             for unit in self.directory.units.values():
-                if any(fold(f) == ffield for f in unit.procedure_fields):
+                if any(fold_words(f) == ffield for f in unit.procedure_fields):
                     cls = unit_class(unit, unit.id)
                     if f"lĩnh vực “{procedure.field}”" not in reasons[cls]:
                         scores[cls] += FIELD_POINTS

@@ -1,7 +1,7 @@
 """The web side: officer console (/can-bo), public page (/phan-anh) and Open311 (/open311/v2).
 
-``create_router(config)`` migrates the database and returns one APIRouter to include in the
-project's FastAPI app; nothing else is needed at startup.
+``create_router(config, service)`` returns one APIRouter to include in the project's FastAPI app;
+the database schema comes from the app's migration history (``motcua.db.migrate``).
 """
 
 from __future__ import annotations
@@ -11,18 +11,19 @@ from fastapi.responses import FileResponse
 from itsdangerous import URLSafeTimedSerializer
 
 from feedback.config import FeedbackConfig
-from feedback.db import engine_for, migrate
+from feedback.db import engine_for
 from feedback.directory import cached_directory
+from feedback.notify import NoticeQueue
 from feedback.service import FeedbackService
 from feedback.web import console, open311, public
 from feedback.web.deps import STATIC_DIR, WebContext, make_templates
 
 
-def build_service(config: FeedbackConfig, run_migrations: bool = True) -> FeedbackService:
-    """The service for a config; migrates first unless told the caller already did."""
-    if run_migrations:
-        migrate(config.db_url)
-    return FeedbackService(engine_for(config.db_url), cached_directory(config.units_file), config)
+def build_service(config: FeedbackConfig, notices: NoticeQueue | None = None) -> FeedbackService:
+    """The service for a config, on a database whose schema is in place; ``notices`` is where the
+    citizens' notices go (the app's channel outbox)."""
+    return FeedbackService(engine_for(config.db_url), cached_directory(config.units_file), config,
+                           notices)
 
 
 def make_context(config: FeedbackConfig, service: FeedbackService) -> WebContext:

@@ -1,4 +1,8 @@
-"""Officer console: login, queue, petition page with actions, moderation, staff entry, dashboard."""
+"""Officer console: login, queue, petition page with actions, moderation, staff entry, dashboard.
+
+Plain ``def`` routes run in FastAPI's threadpool; the ``async def`` ones (they await the form) hand
+every database call to the threadpool too, so a slow query never stalls the event loop.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from feedback import queries
@@ -42,8 +47,9 @@ def build(ctx: WebContext) -> APIRouter:
         if not check_login_token(ctx, str(form.get("login_token") or "")):
             return page(request, "console/login.html", 400, token=login_token(ctx),
                         error="Trang đăng nhập đã hết hạn, bạn thử lại.")
-        officer = authenticate(service.engine, str(form.get("username") or "")[:64],
-                               str(form.get("password") or "")[:256])
+        officer = await run_in_threadpool(authenticate, service.engine,
+                                          str(form.get("username") or "")[:64],
+                                          str(form.get("password") or "")[:256])
         if officer is None:
             return page(request, "console/login.html", 401, token=login_token(ctx),
                         error="Sai tên đăng nhập hoặc mật khẩu.")
@@ -55,7 +61,7 @@ def build(ctx: WebContext) -> APIRouter:
 
     @router.post("/dang-xuat")
     async def logout(request: Request) -> Response:
-        _, csrf = current_officer(ctx, request)
+        _, csrf = await run_in_threadpool(current_officer, ctx, request)
         check_csrf(csrf, await read_form(request))
         response = RedirectResponse(LOGIN_PATH, status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -91,7 +97,7 @@ def build(ctx: WebContext) -> APIRouter:
 
     @router.post("/phan-anh/{petition_id}/xu-ly")
     async def act(request: Request, petition_id: str) -> Response:
-        officer, csrf = current_officer(ctx, request)
+        officer, csrf = await run_in_threadpool(current_officer, ctx, request)
         form = await read_form(request)
         check_csrf(csrf, form)
         pid = int_or_none(petition_id)
@@ -99,8 +105,8 @@ def build(ctx: WebContext) -> APIRouter:
         try:
             if pid is None:
                 raise NotFound("Không tìm thấy phản ánh này trong đơn vị của bạn.")
-            service.act(officer, pid, action, str(form.get("text") or ""),
-                        str(form.get("to_unit") or "") or None)
+            await run_in_threadpool(service.act, officer, pid, action, str(form.get("text") or ""),
+                                    str(form.get("to_unit") or "") or None)
         except NotFound as exc:
             return not_found(request, officer, csrf, str(exc))
         except FeedbackError as exc:
@@ -111,15 +117,15 @@ def build(ctx: WebContext) -> APIRouter:
 
     @router.post("/phan-anh/{petition_id}/an-hien")
     async def moderate(request: Request, petition_id: str) -> Response:
-        officer, csrf = current_officer(ctx, request)
+        officer, csrf = await run_in_threadpool(current_officer, ctx, request)
         form = await read_form(request)
         check_csrf(csrf, form)
         pid = int_or_none(petition_id)
         try:
             if pid is None:
                 raise NotFound("Không tìm thấy phản ánh này trong đơn vị của bạn.")
-            service.moderate(officer, pid, form.get("hide") == "1", str(form.get("reason") or ""),
-                             int_or_none(form.get("attachment_id")))
+            await run_in_threadpool(service.moderate, officer, pid, form.get("hide") == "1",
+                                    str(form.get("reason") or ""), int_or_none(form.get("attachment_id")))
         except NotFound as exc:
             return not_found(request, officer, csrf, str(exc))
         except FeedbackError as exc:
@@ -148,7 +154,7 @@ def build(ctx: WebContext) -> APIRouter:
 
     @router.post("/nhap-moi")
     async def new_submit(request: Request) -> HTMLResponse:
-        officer, csrf = current_officer(ctx, request)
+        officer, csrf = await run_in_threadpool(current_officer, ctx, request)
         form = await read_form(request)
         check_csrf(csrf, form)
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -161,7 +167,7 @@ def build(ctx: WebContext) -> APIRouter:
         try:
             if channel not in STAFF_CHANNELS:
                 raise FeedbackError("Bạn chọn kênh tiếp nhận (đơn giấy, điện thoại, tại quầy…).")
-            filed = service.file_petition(PetitionInput(
+            filed = await run_in_threadpool(service.file_petition, PetitionInput(
                 description=values.get("description", ""), location_text=values.get("location", ""),
                 channel=channel, service_code=values.get("service_code") or None,
                 dossier_code=values.get("dossier_code") or None,

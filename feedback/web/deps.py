@@ -8,6 +8,7 @@ cannot install middleware on the lead's app, so all of this is plain functions a
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from starlette.datastructures import FormData
 
 from feedback.auth import OfficerView, load_officer
 from feedback.deadlines import local_date, to_vn, utcnow
-from feedback.lifecycle import ROLE_LABELS, STATES
+from feedback.lifecycle import ACTIONS, ROLE_LABELS, STATES
 from feedback.service import FeedbackService
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -43,11 +44,12 @@ class WebContext:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
-    env.globals.update(STATES=STATES, ROLE_LABELS=ROLE_LABELS)
+    env.globals.update(STATES=STATES, ROLE_LABELS=ROLE_LABELS, ACTIONS=ACTIONS)
     env.filters["d"] = lambda v: v.strftime("%d/%m/%Y") if v else ""
     env.filters["dt"] = lambda v: f"{local_date(v):%d/%m/%Y}" if v else ""
     env.filters["dtm"] = lambda v: f"{to_vn(v):%d/%m/%Y %H:%M}" if v else ""
     env.filters["pct"] = lambda v: "—" if v is None else f"{v:.0%}"
+    env.filters["from_json"] = lambda v: json.loads(v) if v else {}  # an audit event's detail
     env.globals["today"] = lambda: local_date(utcnow())
     return templates
 

@@ -10,12 +10,16 @@ from datetime import date, datetime, time, timezone
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from feedback import codes, queries
 from feedback.deadlines import VN_TZ
 from feedback.queries import PublicItem
 from feedback.service import Contact, FeedbackError, PetitionInput
-from feedback.web.deps import WebContext, read_form
+from feedback.web.deps import WebContext, int_or_none, read_form
+
+
+MAX_PAGE = 1000  # GeoReport v2: a list returns at most 1000 requests
 
 
 def error(status: int, description: str) -> JSONResponse:
@@ -81,8 +85,11 @@ def build(ctx: WebContext) -> APIRouter:
         ])
 
     @router.get("/requests.json")
-    def list_requests(service_request_id: str = "", service_code: str = "", start_date: str = "",
-                      end_date: str = "", status: str = "") -> JSONResponse:
+    def list_requests(request: Request, service_request_id: str = "", service_code: str = "",
+                      start_date: str = "", end_date: str = "", status: str = "",
+                      page_size: str = "", after: str = "") -> JSONResponse:
+        """Newest first, at most ``page_size`` (default and most 1000); the next page's URL, keyset
+        by ``after``, is in the ``Link: <…>; rel="next"`` header (the body stays the spec's array)."""
         wanted = [c for c in (codes.normalise(x) for x in service_request_id.split(",")[:100]) if c]
         if service_request_id and not wanted:
             return JSONResponse([])
@@ -95,13 +102,18 @@ def build(ctx: WebContext) -> APIRouter:
         if statuses - {"open", "closed"}:
             return error(400, "status chỉ nhận open hoặc closed.")
         only = statuses.pop() if len(statuses) == 1 else None
-        items = queries.open311_requests(service, wanted or None, service_code or None, start, end, only)
-        return JSONResponse([_request_json(i) for i in items])
+        size = min(int_or_none(page_size) or MAX_PAGE, MAX_PAGE)
+        result = queries.open311_requests(service, wanted or None, service_code or None, start, end,
+                                          only, size, after[:64] or None)
+        headers = {}
+        if result.next_cursor:
+            headers["Link"] = f'<{request.url.include_query_params(after=result.next_cursor)}>; rel="next"'
+        return JSONResponse([_request_json(i) for i in result.items], headers=headers)
 
     @router.get("/requests/{request_id}.json")
     def get_request(request_id: str) -> JSONResponse:
         code = codes.normalise(request_id[:32])
-        items = queries.open311_requests(service, [code]) if code else []
+        items = queries.open311_requests(service, [code]).items if code else []
         if not items:
             return error(404, f"Không có service_request_id {request_id[:32]}.")
         return JSONResponse([_request_json(items[0])])
@@ -128,7 +140,7 @@ def build(ctx: WebContext) -> APIRouter:
         contact_given = any(values.get(k) for k in ("email", "phone", "first_name", "last_name"))
         contact = Contact(True, name or None, values.get("phone"), values.get("email")) if contact_given else None
         try:
-            filed = service.file_petition(PetitionInput(
+            filed = await run_in_threadpool(service.file_petition, PetitionInput(
                 description=values.get("description", ""), location_text=address, channel="open311",
                 service_code=code, contact=contact, lat=lat, lon=lon,
             ), actor="open311")

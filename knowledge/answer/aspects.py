@@ -2,7 +2,8 @@
 asks something only the procedure's own sentences answer ("trường hợp nào…", "có được … không").
 
 Cues are data (``knowledge/data/aspect_cues.yml``), matched on folded text so that questions typed
-without diacritics are read the same way.
+without diacritics are read the same way; the syllables of question forms and follow-ups are stop
+words (``nlu/lexicon/stopwords.yml``, tags ``form`` and ``followup``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from nlu.normalize import folded
+from nlu.text import stop_syllables, syllables
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "aspect_cues.yml"
 GAP = r"(?:\s+\w+){0,8}?\s+"  # "…" in a passage form: up to eight words in between
@@ -51,9 +53,12 @@ class AspectReader:
 
     def __init__(self, cues: dict[str, list[str]], passage_forms: list[str],
                  not_before: dict[str, list[str]], not_after: dict[str, list[str]],
-                 form_words: list[str], question_syllables: str = "") -> None:
-        self.form_words = frozenset(folded(word) for word in form_words)
-        self._question_syllables = frozenset(question_syllables.split()) | self.form_words
+                 form_words: frozenset[str] = frozenset(),
+                 question_syllables: frozenset[str] = frozenset()) -> None:
+        """``form_words``, ``question_syllables``: folded syllables of question forms and of
+        follow-up questions (a message made only of these and cues names no procedure)."""
+        self.form_words = form_words
+        self._question_syllables = question_syllables | form_words
         pairs = [(folded(cue), Aspect(aspect)) for aspect, found in cues.items() for cue in found]
         pairs.sort(key=lambda pair: -len(pair[0]))
         self._cues = [(self._pattern(cue, not_before, not_after), aspect) for cue, aspect in pairs]
@@ -79,7 +84,7 @@ class AspectReader:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls(data["aspects"], data.get("passage_forms") or [],
                    data.get("not_before") or {}, data.get("not_after") or {},
-                   data.get("form_words") or [], data.get("question_syllables") or "")
+                   stop_syllables("form"), stop_syllables("followup"))
 
     def _spans(self, text: str) -> tuple[set[Aspect], list[bool]]:
         """Aspects found in folded ``text``, and which characters their cues cover."""
@@ -112,7 +117,7 @@ class AspectReader:
         _, taken = self._spans(text)
         rest = "".join(" " if cut else char for char, cut in zip(text, taken))
         return any(
-            s not in self._question_syllables and not s.isdigit() for s in re.findall(r"\w+", rest)
+            s not in self._question_syllables and not s.isdigit() for s in syllables(rest)
         )
 
 

@@ -21,9 +21,8 @@ from functools import lru_cache
 from knowledge.catalogue.text import clean
 from knowledge.procedure import Procedure
 from nlu.lexicon import Lexicon, default_lexicon
-from nlu.normalize import fold, has_diacritics
+from nlu.text import fold, has_diacritics, syllables
 
-_WORD = re.compile(r"\w+")
 # Sentence ends: a new line, a bullet, "; ", or ". " before a capital or a list label.
 _SPLIT = re.compile(r"\n+|(?<=[.;:])\s+(?=[-+•*]|[A-ZĐÀ-Ỹ]|[a-zđ]\)|\d+[.)])|\s+(?=[-+•]\s)")
 MIN_CHARS, MAX_CHARS = 25, 420
@@ -55,11 +54,11 @@ def _fold(word: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {_fold(w) for w in _WORD.findall(text.lower())}
+    return {_fold(w) for w in syllables(text.lower())}
 
 
 def _marked_words(text: str) -> set[str]:
-    return set(_WORD.findall(unicodedata.normalize("NFC", text).lower()))
+    return set(syllables(unicodedata.normalize("NFC", text).lower()))
 
 
 def _fields(procedure: Procedure) -> list[tuple[str, str]]:
@@ -118,11 +117,11 @@ class PassageFinder:
         which sentence, so they do not count."""
         question = unicodedata.normalize("NFC", question)
         marked = has_diacritics(question)
-        syllables = _WORD.findall(question.lower())
-        stop = self._lexicon.stop_mask(syllables)
+        words = syllables(question.lower())
+        stop = self._lexicon.stop_mask(words)
         dropped = _words(procedure.name) | self._form_words | ignore
         weights = {}
-        for syllable, is_stop in zip(syllables, stop):
+        for syllable, is_stop in zip(words, stop):
             key = _fold(syllable)
             if is_stop or syllable.isdigit() or key in dropped or len(key) < 2:
                 continue

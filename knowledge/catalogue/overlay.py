@@ -17,23 +17,9 @@ import yaml
 from vietnamadminunits import convert_address
 
 from knowledge.procedure import ChannelKind, Level, Procedure
+from knowledge.units import Unit
 
 PROVINCES_DIR = Path(__file__).resolve().parents[2] / "provinces"
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One real unit of the province (slug ``id`` shared with the petitions team)."""
-
-    id: str
-    name: str
-    level: Level
-    matches: tuple[str, ...]
-    address: str | None = None
-    phone: str | None = None
-    hours: str | None = None
-    receives_at: str | None = None
-    per_commune: bool = False
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,7 @@ class CatalogueStore:
     """Repository over the catalogue tables; ``db_url`` is any SQLAlchemy URL."""
 
     def __init__(self, db_url: str) -> None:
-        self.engine = create_engine(db_url)
-        SQLModel.metadata.create_all(
-            self.engine,
-            tables=[CatalogueProcedure.__table__, CatalogueProcedureVersion.__table__],
-        )
+        self.engine = create_engine(db_url)  # tables from the app's migrations
 
     def import_procedures(self, procedures: Iterable[Procedure]) -> ImportSummary:
         """Add new procedures, update changed ones (keeping the old version), skip the rest."""

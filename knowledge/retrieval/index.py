@@ -15,7 +15,8 @@ from pathlib import Path
 
 from knowledge.procedure import Procedure
 from knowledge.retrieval.aliases import ALIASES_FILE
-from nlu.lexicon import ABBREVIATIONS, STOPWORDS
+from nlu.lexicon import ABBREVIATIONS
+from nlu.text import STOPWORDS_FILE
 
 FORMAT_VERSION = "1"
 
@@ -39,7 +40,7 @@ def _fingerprint(rows: Iterable[list[str]], files: tuple[Path, ...], extra: str)
 
 def lexical_fingerprint(procedures: list[Procedure]) -> str:
     """Hash of every indexed field, the aliases, the lexicon and the index format."""
-    files = (ALIASES_FILE, ABBREVIATIONS, STOPWORDS)
+    files = (ALIASES_FILE, ABBREVIATIONS, STOPWORDS_FILE)
     # "names-2": name coverage reads names without level qualifiers (saved next to the indexes).
     return _fingerprint((_all_fields(p) for p in procedures), files, "lexical\0names-2")
 

@@ -6,23 +6,21 @@ words, which are mostly two syllables ("khai sinh", "hộ khẩu"), without a se
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from nlu.lexicon import Lexicon
-from nlu.normalize import canonical, fold
-
-_SYLLABLE = re.compile(r"\w+", re.UNICODE)
+from nlu.normalize import canonical
+from nlu.text import fold, syllables
 
 
 def terms(text: str, lexicon: Lexicon) -> list[str]:
     """Folded syllables outside question words, and bigrams with at least one such syllable."""
-    syllables = _SYLLABLE.findall(canonical(text))
-    keys = [fold(s) for s in syllables]
-    stop = lexicon.stop_mask(syllables)
+    words = syllables(canonical(text))
+    keys = [fold(s) for s in words]
+    stop = lexicon.stop_mask(words)
     unigrams = [k for k, s in zip(keys, stop) if not s]
     bigrams = [
         f"{keys[i]}_{keys[i + 1]}"

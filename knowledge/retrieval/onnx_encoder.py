@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +42,19 @@ class OnnxEncoder:
 
     def __init__(self, folder: Path) -> None:
         import onnxruntime
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
-        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        self._max_length = min(self._tokenizer.model_max_length, 512)
+        # The folder's fast tokenizer read directly (the same ids as transformers' AutoTokenizer):
+        # importing transformers would load torch, ~350 MB the search never uses.
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        pad_token = config.get("pad_token") or "<pad>"
+        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad_token), pad_token=pad_token)
+        self._max_length = min(int(config.get("model_max_length") or 512), 512)
+        self._tokenizing = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # warnings about unused initialisers are noise here
+        options.enable_cpu_mem_arena = False  # one query at a time: an arena only holds memory
         self._session = onnxruntime.InferenceSession(
             str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
         )
@@ -87,13 +95,12 @@ class OnnxEncoder:
         return rows
 
     def _batch(self, texts: list[str], max_tokens: int) -> np.ndarray:
-        tokens = self._tokenizer(
-            texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="np"
-        )
-        mask = tokens["attention_mask"].astype(np.int64)
-        (hidden,) = self._session.run(
-            None, {"input_ids": tokens["input_ids"].astype(np.int64), "attention_mask": mask}
-        )
+        with self._tokenizing:  # truncation is the tokenizer's state: one batch at a time
+            self._tokenizer.enable_truncation(max_tokens)
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -117,8 +117,8 @@ class Retriever:
     ) -> Retriever:
         """Index ``procedures``, saving under ``index_dir`` when given.
 
-        ``model``: a sentence-transformers folder or name; None reads ``$MOTCUA_EMBEDDING_MODEL``;
-        with neither (or "none") the retriever is lexical only and needs no model at all.
+        ``model``: a sentence-transformers folder or name; without one (or with "none") the
+        retriever is lexical only and needs no model at all.
         ``local_levels``: the levels of government the deployment handles itself; of twins (one
         procedure at several levels) the variant at these levels ranks first.
         """

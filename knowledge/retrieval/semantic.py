@@ -6,17 +6,13 @@ without diacritics much better against folded text. A procedure scores its bette
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import faiss
+import numpy as np
 
-import faiss  # noqa: E402
-import numpy as np  # noqa: E402
+from knowledge.retrieval.onnx_encoder import OnnxEncoder
 
-from knowledge.retrieval.onnx_encoder import OnnxEncoder  # noqa: E402
-
-MODEL_ENV = "MOTCUA_EMBEDDING_MODEL"
 # Encoding time grows with length (~0.35 ms a token on two cores): a 260-token question took 120 ms.
 # Cut at 128: hit@1, hit@5 and mrr@10 unchanged on all three evaluation sets; the lexical indexes
 # read the question whole.
@@ -24,9 +20,8 @@ QUERY_MAX_TOKENS = 128
 
 
 def resolve_model(model: str | None) -> str | None:
-    """The model to use: the argument, else ``$MOTCUA_EMBEDDING_MODEL``; "none" means lexical only."""
-    chosen = model if model is not None else os.environ.get(MODEL_ENV)
-    return None if not chosen or chosen.lower() == "none" else chosen
+    """The model to use; None or "none" means lexical only."""
+    return None if not model or model.lower() == "none" else model
 
 
 class Encoder:

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 
 from knowledge.procedure import Level
 from nlu.lexicon import occurs
-from nlu.normalize import canonical, fold, folded
+from nlu.normalize import canonical, folded
+from nlu.text import fold
 
 # The levels a provincial deployment handles itself: the default of the chat (Lạng Sơn).
 LOCAL_LEVELS: frozenset[Level] = frozenset({Level.PROVINCE, Level.COMMUNE})

@@ -9,16 +9,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.handover.desk import HandoverDesk, HandoverError, Status
-from bot.settings import Settings
-from bot.web.app import create_app
+from motcua.settings import Settings
+from motcua.web import create_app
 from feedback.auth import create_officer
 from feedback.lifecycle import Role
 from tests.conftest import free_port
+from tests.support.database import migrated_url
 
 
 @pytest.fixture()
 def desk(tmp_path: Path) -> HandoverDesk:
-    return HandoverDesk(f"sqlite:///{tmp_path / 'handover.db'}")
+    return HandoverDesk(migrated_url(tmp_path))
 
 
 def test_claim_answer_and_hand_back(desk: HandoverDesk) -> None:
@@ -32,9 +33,7 @@ def test_claim_answer_and_hand_back(desk: HandoverDesk) -> None:
     with pytest.raises(HandoverError):
         desk.claim(request.id, "Anh Minh")  # nobody claims it twice
     desk.reply(request.id, "Chị Lan", "Bạn mang giấy chứng sinh bản chính nhé.")
-    seen = desk.pending_for("web-abc")
-    assert [m.sender for m in seen] == ["system", "officer"]
-    assert desk.pending_for("web-abc", after_id=seen[-1].id) == []
+    assert [m.sender for m in desk.transcript(request.id)] == ["citizen", "system", "officer"]
     desk.release(request.id, "Chị Lan")
     assert desk.active("web-abc") is None and desk.get(request.id).status is Status.CLOSED
     assert desk.citizen_says("web-abc", "còn ai không?") is None  # back to the bot
@@ -43,7 +42,7 @@ def test_claim_answer_and_hand_back(desk: HandoverDesk) -> None:
 
 def test_push_channels_get_each_officer_message_once(desk: HandoverDesk) -> None:
     on_telegram = desk.open("telegram-42", "telegram", address="42")
-    desk.open("web-abc", "web")  # web chat polls instead: never pushed
+    desk.open("web-abc", "web")  # no address to forward to
     desk.claim(on_telegram.id, "Chị Lan")
     desk.citizen_says("telegram-42", "Cho tôi hỏi")  # the citizen's own words are not sent back
     desk.reply(on_telegram.id, "Chị Lan", "Bạn mang giấy chứng sinh nhé.")
@@ -75,7 +74,7 @@ def test_web_chat_and_console_round_trip(tmp_path: Path) -> None:
     with TestClient(app) as browser, TestClient(app) as officer:
         browser.cookies.set("motcua_chat", "abc123")
         desk: HandoverDesk = app.state.handover
-        request = desk.open("web-abc123", "web", "Đăng ký khai sinh")  # what "gặp cán bộ" does
+        request = desk.open("web-abc123", "web", "Đăng ký khai sinh", address="abc123")  # "gặp cán bộ"
         forwarded = browser.post("/api/chat", json={"message": "Tôi cần hỏi <b>cán bộ</b>"}).json()
         assert forwarded["handover"] is True and "cán bộ" in forwarded["messages"][0]["text"]
 
@@ -94,8 +93,8 @@ def test_web_chat_and_console_round_trip(tmp_path: Path) -> None:
 
         updates = browser.get("/api/chat/updates").json()
         assert updates["handover"] is True
-        assert updates["messages"][-1] == {"id": updates["messages"][-1]["id"], "text": "Bạn mang giấy chứng sinh nhé.",
-                                           "author": "Nguyễn Thị Lan"}  # fmt: skip
+        assert updates["messages"][-1] == {"id": updates["messages"][-1]["id"], "officer": True, "buttons": [],
+                                           "image": None, "text": "Nguyễn Thị Lan: Bạn mang giấy chứng sinh nhé."}  # fmt: skip
         officer.post(f"/can-bo/ho-tro/{request.id}/ket-thuc", data={"csrf_token": _csrf(page)})
         after = browser.get(f"/api/chat/updates?after={updates['messages'][-1]['id']}").json()
         assert after["handover"] is False and "Trợ lý Một Cửa tiếp tục" in after["messages"][-1]["text"]

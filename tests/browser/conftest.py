@@ -108,12 +108,12 @@ class WebServer:
 
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """The real web app (`bot.web.app.create_app`) served by uvicorn on a free loopback port.
+    """The real web app (`motcua.web.create_app`) served by uvicorn on a free loopback port.
 
     Rasa is not started: these pages (officer console, public page) do not talk to it.
     """
-    from bot.settings import Settings
-    from bot.web.app import create_app
+    from motcua.settings import Settings
+    from motcua.web import create_app
 
     data_dir = tmp_path_factory.mktemp("web-data")
     server = ServedApp(create_app(Settings(data_dir=data_dir, rasa_port=free_port())), "browser-test-web").start()

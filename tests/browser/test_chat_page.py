@@ -72,6 +72,6 @@ def test_phone_layout_has_no_horizontal_overflow(running_system, open_page, scre
     ask(page, "có")
     expect(page.locator(".buttons button").first).to_be_visible()
     assert horizontal_overflow(page) <= 0
-    form = page.locator("form").bounding_box()
+    form = page.locator("#form").bounding_box()
     assert form["y"] + form["height"] <= PHONE["height"] + 1  # the input stays on screen
     page.screenshot(path=screenshots_dir / "chat-phone.png")

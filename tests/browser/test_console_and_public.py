@@ -13,11 +13,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from bot.settings import Settings
+from motcua.settings import Settings
 from feedback.auth import create_officer
 from feedback.service import Contact, PetitionInput
-from feedback.web import build_service
-from feedback.web.wiring import config_from_settings
+from motcua import services
 from tests.browser.conftest import PHONE, horizontal_overflow, needs_chromium
 
 pytestmark = needs_chromium
@@ -32,7 +31,7 @@ IMG = "<img src=x onerror=\"window.__pwned = 2; alert('img')\">"
 @pytest.fixture(scope="module")
 def service(web_server):
     """The service on the web server's own database (same settings, same DB URL)."""
-    return build_service(config_from_settings(Settings(data_dir=web_server.data_dir)))
+    return services.feedback_service(Settings(data_dir=web_server.data_dir))
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ def rasa_proxy(running_system) -> Iterator[SwitchableProxy]:
 
 @dataclass
 class BotProcess:
-    """``python -m bot.channels.telegram`` as `motcua up` would run it."""
+    """``motcua telegram`` as `motcua up` would run it."""
 
     env: dict[str, str]
     log_path: Path
@@ -55,7 +55,7 @@ class BotProcess:
 
     def start(self) -> BotProcess:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot.channels.telegram"],
+            self.process = subprocess.Popen([sys.executable, "-m", "motcua", "telegram"],
                                             cwd=REPO_ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -98,7 +98,7 @@ def telegram_bot(tmp_path: Path, fake_telegram: FakeTelegram) -> Iterator[Callab
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.base_url,
             TELEGRAM_PORT=str(free_port()), TELEGRAM_HELPERS=f"{HELPER_ID}:Nguyễn Thị Hỗ Trợ",
         )
-        full.pop("MOTCUA_FEEDBACK_DB_URL", None)
+        full.pop("MOTCUA_DB_URL", None)
         full.update(env)
         bot = BotProcess(full, tmp_path / "telegram.log").start()
         started.append(bot)

@@ -11,8 +11,9 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.channels import assisted, dedupe
+from bot.channels.delivery import Delivered, DeliveryResult, RetryLater
 from bot.channels.logsafe import RedactingFormatter
-from bot.channels.outbox import Dispatcher, OutboxNotifier, RetryLater, fit, queue, split_text
+from bot.channels.outbox import Dispatcher, fit, queue, split_text
 from bot.channels.ratelimit import InboundLimiter, SendLimiter, Verdict
 from bot.channels.records import AssistedSession, OutboxMessage
 from bot.channels.store import open_store
@@ -22,6 +23,7 @@ from bot.rasa_client import BotMessage, Button
 from feedback.db import session_scope
 from tests.support import fake_zalo
 from tests.support.fake_zalo import FakeZalo
+from tests.support.database import migrated_url
 
 
 class Clock:
@@ -82,7 +84,7 @@ def test_zalo_signature_matches_the_platform_scheme():
 
 
 def test_dedupe_claims_once(tmp_path):
-    engine = open_store(tmp_path)
+    engine = open_store(migrated_url(tmp_path))
     with session_scope(engine) as session:
         assert dedupe.claim(session, "telegram", "u1")
         assert not dedupe.claim(session, "telegram", "u1")
@@ -90,18 +92,20 @@ def test_dedupe_claims_once(tmp_path):
 
 
 def test_assisted_records_codes_from_replies(tmp_path):
-    engine = open_store(tmp_path)
+    engine = open_store(migrated_url(tmp_path))
     helpers = assisted.parse_helpers("12:Nguyễn Văn A; 34:Trần B ;")
     assert helpers["34"].name == "Trần B" and len(helpers) == 2
-    record = assisted.start(engine, "telegram", "12", helpers["12"], "ông Tòng")
-    sender, metadata = assisted.conversation(record)
-    assert metadata["assisted"]["helper_name"] == "Nguyễn Văn A"
     with session_scope(engine) as session:
+        assisted.start(session, "telegram", "12", helpers["12"], "ông Tòng")
+    with session_scope(engine) as session:
+        sender, metadata = assisted.conversation(session, "telegram", "12", "telegram-12")
+        assert metadata["assisted"]["helper_name"] == "Nguyễn Văn A"
         assisted.note_replies(session, sender, [
             BotMessage(text="Thủ tục 1.001193 Đăng ký khai sinh\nLệ phí: miễn"),
             BotMessage(text="Đã nhận phản ánh, mã PA-ABCDEF"),  # check character wrong: ignored
         ])
-    card = assisted.handover_card(assisted.finish(engine, "telegram", "12"))
+    with session_scope(engine) as session:
+        card = assisted.handover_card(assisted.finish(session, "telegram", "12"))
     assert "1.001193 Đăng ký khai sinh" in card and "PA-ABCDEF" not in card
     with Session(engine) as session:
         assert session.exec(select(AssistedSession)).one().ended_at is not None
@@ -128,20 +132,22 @@ class RecordingPlatform:
         self.delivered: list[tuple[str, str]] = []
         self.flood_once = {"b"}
 
-    async def send(self, address: str, message: BotMessage, kind: str) -> None:
+    async def send(self, address: str, message: BotMessage, kind: str) -> DeliveryResult:
         if address in self.flood_once:
             self.flood_once.discard(address)
-            raise RetryLater(0.05)
+            return RetryLater(0.05, "429", pause_channel=True)
         self.delivered.append((address, message.text))
+        return Delivered(f"id-{len(self.delivered)}")
 
 
 async def test_dispatcher_keeps_order_per_address_and_retries(tmp_path):
-    engine = open_store(tmp_path)
+    engine = open_store(migrated_url(tmp_path))
     with session_scope(engine) as session:
         for i in range(3):
             queue(session, "telegram", "a", [BotMessage(text=f"a{i}")])
             queue(session, "telegram", "b", [BotMessage(text=f"b{i}")])
-    OutboxNotifier(engine, "telegram").send("c", "thông báo")
+    with session_scope(engine) as session:
+        queue(session, "telegram", "c", [BotMessage(text="thông báo")], "notice")
     platform = RecordingPlatform()
     dispatcher = Dispatcher(engine, platform, SendLimiter(per_chat_s=0, global_per_s=100), poll_s=0.05)
     for _ in range(200):

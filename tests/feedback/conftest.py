@@ -15,7 +15,10 @@ from sqlalchemy import create_engine, text
 
 from feedback.auth import create_officer
 from feedback.config import FeedbackConfig
+from feedback.notify import Notice
 from feedback.web import build_service, create_router
+from motcua.db import migrate
+from tests.support.database import migrated_url
 
 PASSWORD = "mat-khau-thu-nghiem-1"
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
@@ -44,16 +47,36 @@ def _postgres_db() -> tuple[str, Callable[[], None]]:
 @pytest.fixture(params=BACKENDS)
 def config(request, tmp_path) -> FeedbackConfig:
     if request.param == "sqlite":
-        yield FeedbackConfig(db_url=f"sqlite:///{tmp_path / 'feedback.db'}", secret_key="test-secret")
+        yield FeedbackConfig(db_url=migrated_url(tmp_path), secret_key="test-secret")
         return
     url, drop = _postgres_db()
+    migrate(url)
     yield FeedbackConfig(db_url=url, secret_key="test-secret")
     drop()
 
 
+class RecordingNotices:
+    """The app's notice queue as the service sees it: what was queued, and inside a transaction."""
+
+    def __init__(self) -> None:
+        self.queued: list[Notice] = []
+        self.fail = False
+
+    def queue(self, session, notice: Notice) -> None:
+        assert session.in_transaction()  # stored with the status change, or not at all
+        if self.fail:
+            raise ConnectionError("the outbox is unavailable")
+        self.queued.append(notice)
+
+
 @pytest.fixture
-def service(config):
-    return build_service(config)
+def notices() -> RecordingNotices:
+    return RecordingNotices()
+
+
+@pytest.fixture
+def service(config, notices):
+    return build_service(config, notices)
 
 
 @pytest.fixture

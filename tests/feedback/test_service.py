@@ -1,13 +1,12 @@
 """The service API the bot calls, against a real database."""
 
-import asyncio
 
 import pytest
 from sqlmodel import select
 
-from feedback.db import migrate, session_scope
-from feedback.models import AuditEvent, Notification, Petition, RoutingWeight
-from feedback.notify import deliver_pending
+from feedback.db import session_scope
+from motcua.db import migrate
+from feedback.models import AuditEvent, Petition, RoutingWeight
 from feedback.routing import ProcedureHint
 from feedback.service import Contact, FeedbackError, NotFound, PetitionInput
 
@@ -26,8 +25,10 @@ def petition(service, code) -> Petition:
 
 
 def test_migrate_is_idempotent(config, service):
+    filed = file(service)
     migrate(config.db_url)
     migrate(config.db_url)
+    assert petition(service, filed.code).description == ROAD  # the second run keeps what is stored
 
 
 def test_file_persists_routes_and_looks_up(service):
@@ -133,33 +134,17 @@ def test_transfer_is_learned(service, officers):
     assert moved.unit_id == "dien-luc-lang-son" and moved.routed_by == "quantri"
 
 
-def test_notifications_go_through_the_outbox(service, officers):
+def test_a_status_change_queues_its_notice_in_the_same_transaction(service, officers, notices):
     filed = file(service)
     pid = petition(service, filed.code).id
     service.act(officers["kylua"], pid, "accept")
-
-    class Broken:
-        channel = "telegram"
-
-        def send(self, address, message):
-            raise ConnectionError("down")
-
-    class Telegram:
-        channel = "telegram"
-
-        def __init__(self):
-            self.sent = []
-
-        async def send(self, address, message):
-            self.sent.append((address, message))
-
-    report = asyncio.run(deliver_pending(service.engine, {"telegram": Broken()}))
-    assert report.failed == 1 and report.sent == 0
-    telegram = Telegram()
-    report = asyncio.run(deliver_pending(service.engine, {"telegram": telegram}))
-    assert report.sent == 1 and telegram.sent[0][0] == "42" and filed.code in telegram.sent[0][1]
-    with session_scope(service.engine) as s:
-        assert all(n.sent_at for n in s.exec(select(Notification)))
+    [notice] = notices.queued
+    assert (notice.kind, notice.code, notice.channel, notice.address) == ("accepted", filed.code, "telegram", "42")
+    assert filed.code in notice.text and notice.due == petition(service, filed.code).answer_due
+    notices.fail = True  # the notice cannot be stored: the change is not stored either
+    with pytest.raises(ConnectionError):
+        service.act(officers["kylua"], pid, "request_info", "Bạn cho biết số nhà cụ thể ở đâu?")
+    assert petition(service, filed.code).status == "accepted"
 
 
 def test_request_info_then_citizen_adds_it(service, officers):

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.settings import get_settings
+from motcua.settings import get_settings
 from feedback.auth import create_officer
 from feedback.service import Contact, FeedbackService, PetitionInput
 from tests.conftest import free_port
@@ -29,7 +29,7 @@ def build_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[FastAPI,
     """The project's app on ``data_dir``; Rasa's port points at nothing."""
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(data_dir))
     monkeypatch.setenv("MOTCUA_RASA_PORT", str(free_port()))
-    monkeypatch.setenv("MOTCUA_FEEDBACK_DB_URL", f"sqlite:///{data_dir / 'feedback.db'}")
+    monkeypatch.setenv("MOTCUA_DB_URL", f"sqlite:///{data_dir / 'motcua.db'}")
     monkeypatch.setenv("MOTCUA_FEEDBACK_SECRET", "hardening-tests-secret-key-0123456789")
     monkeypatch.delenv("MOTCUA_OPEN311_API_KEYS", raising=False)
     return web_app_and_service()

@@ -24,9 +24,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import rasa_model
-from bot.runner import Service, Supervisor, app_environment, plan_services
-from bot.settings import Settings
+from motcua import rasa_model
+from motcua.runner import Service, Supervisor, app_environment, plan_services
+from motcua.settings import Settings
 from tests.conftest import REPO_ROOT, free_port
 from tests.support.system import fast_config
 
@@ -110,7 +110,7 @@ def test_web_server_sigkill_during_submissions_loses_no_acknowledged_petition(tm
         receipts = list(acked)
 
         process = _start_web(tmp_path, port)  # the same command, the same data dir
-        with sqlite3.connect(tmp_path / "feedback.db") as db:
+        with sqlite3.connect(tmp_path / "motcua.db") as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             stored = {row[0] for row in db.execute("SELECT code FROM petition")}
         assert set(receipts) <= stored, set(receipts) - stored
@@ -195,7 +195,7 @@ def test_rasa_sigkill_mid_conversation_keeps_the_conversation(bot: Bot) -> None:
     assert "khai sinh" in follow_up.lower()  # procedure_code survived in the SQLite tracker store
     tracker_url = f"{bot.settings.rasa_url}/conversations/crash-rasa/tracker"
     assert httpx.get(tracker_url, timeout=30).status_code == 401  # the HTTP API needs the token
-    tracker = httpx.get(tracker_url, params={"token": bot.settings.rasa_api_token}, timeout=30).json()
+    tracker = httpx.get(tracker_url, params={"token": bot.settings.rasa_token}, timeout=30).json()
     assert tracker["slots"]["procedure_code"]
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"][:1] == ["dang ky khai sinh cho con"]
 
@@ -264,7 +264,7 @@ def test_action_server_sigkill_mid_petition_submission_loses_no_acknowledged_pet
     bot.say(sender, "xã Chi Lăng")
     after = CODE.search(bot.say(sender, "không"))
     assert after, "no receipt after the restart"
-    with sqlite3.connect(f"file:{bot.settings.data_dir / 'feedback.db'}?mode=ro", uri=True) as db:
+    with sqlite3.connect(f"file:{bot.settings.data_dir / 'motcua.db'}?mode=ro", uri=True) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         stored = {row[0] for row in db.execute("SELECT code FROM petition")}
     assert {*receipts, after.group(0)} <= stored, {*receipts, after.group(0)} - stored

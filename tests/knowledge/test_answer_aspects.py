@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answer import Aspect, default_reader
-from nlu.normalize import fold
+from nlu.text import fold
 
 A = Aspect
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from knowledge.catalogue.cli import catalogue_app
+from motcua.commands.catalogue import catalogue_app
 from knowledge.catalogue.report import coverage, summary
 
 BAR = 0.95

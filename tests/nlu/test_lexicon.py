@@ -60,9 +60,7 @@ def test_stopwords_respect_diacritics(lexicon: Lexicon) -> None:
 def test_lexicon_reads_its_files(tmp_path: Path) -> None:
     abbreviations = tmp_path / "abbr.tsv"
     abbreviations.write_text("# comment\nubnd\tủy ban nhân dân\nphường\txã\tquery\n", "utf-8")
-    stopwords = tmp_path / "stop.txt"
-    stopwords.write_text("ạ\nxin hỏi\n", "utf-8")
-    lexicon = Lexicon.load(abbreviations, stopwords)
+    lexicon = Lexicon.load(abbreviations, stop={"ạ", "xin hỏi"})
     assert lexicon.expansions("UBND phường") == ["ủy ban nhân dân", "xã"]
     assert lexicon.expansions("UBND phường", query=False) == ["ủy ban nhân dân"]
     assert lexicon.stop_mask(["xin", "hoi", "a"]) == [True, True, True]

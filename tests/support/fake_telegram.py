@@ -2,7 +2,8 @@
 
 It answers the methods our bot calls (getMe, getUpdates, sendMessage, sendPhoto,
 answerCallbackQuery, getFile, setWebhook, deleteWebhook…), records every call, serves files,
-and can be told to answer 429 a number of times, as Telegram does under flood control.
+and can be told to answer 429 a number of times, as Telegram does under flood control, to refuse
+one chat (403 blocked, 400 chat not found), and to refuse texts over ``max_text`` UTF-16 units.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    message_id: int | None = None  # of the message a send created
 
 
 class FakeTelegram:
@@ -41,6 +43,8 @@ class FakeTelegram:
         self.offset = 0
         self.flood: dict[str, tuple[int, int]] = {}  # method -> (times left, retry_after)
         self.webhook: dict[str, Any] = {}
+        self.refusals: dict[str, tuple[int, str]] = {}  # chat id -> (HTTP code, description)
+        self.max_text = 4096  # Telegram's limit, in UTF-16 code units
         self._lock = threading.Lock()
         self._next_update = 1000
         self._next_message = 1
@@ -111,6 +115,12 @@ class FakeTelegram:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    def refuse_chat(self, chat_id: int, code: int, description: str) -> None:
+        """Answer every send to ``chat_id`` with this error, as Telegram does for a blocked bot
+        (403 "Forbidden: bot was blocked by the user") or an unknown chat (400)."""
+        with self._lock:
+            self.refusals[str(chat_id)] = (code, description)
+
     def flood_control(self, method: str, times: int, retry_after: int) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 and this retry_after."""
         with self._lock:
@@ -145,9 +155,17 @@ class FakeTelegram:
                     call.status = 429
                     return _error(429, f"Too Many Requests: retry after {retry_after}",
                                   {"retry_after": retry_after})
+                if method in ("sendMessage", "sendPhoto"):
+                    refusal = self._refusal(params)
+                    if refusal is not None:
+                        call.status = refusal[0]
+                        return _error(*refusal)
             if method == "getUpdates":
                 return _ok(await self._get_updates(params))
-            return _ok(self._answer(method, params))
+            result = self._answer(method, params)
+            if isinstance(result, dict) and method in ("sendMessage", "sendPhoto"):
+                call.message_id = result["message_id"]
+            return _ok(result)
 
         @app.get("/file/bot{token}/{path:path}")
         async def file(token: str, path: str) -> Response:
@@ -156,6 +174,15 @@ class FakeTelegram:
             return Response(PHOTO_BYTES, media_type="image/jpeg")
 
         return app
+
+    def _refusal(self, params: dict[str, Any]) -> tuple[int, str] | None:
+        refusal = self.refusals.get(str(params.get("chat_id")))
+        if refusal is not None:
+            return refusal
+        text = str(params.get("text") or "")
+        if len(text.encode("utf-16-le")) // 2 > self.max_text:
+            return 400, "Bad Request: message is too long"
+        return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)

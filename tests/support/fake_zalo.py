@@ -2,11 +2,13 @@
 
 It implements ``POST /v3.0/oa/message/cs`` (checking the ``access_token`` header) and
 ``POST /v4/oa/access_token`` (single-use refresh tokens, as Zalo's), records what was sent, and
-signs webhook events the way Zalo does, independently of the code under test.
+signs webhook events the way Zalo does, independently of the code under test. Tests script
+refusals per user with ``refuse``: Zalo's error codes, in an HTTP 200 body, as Zalo sends them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -32,6 +34,9 @@ class FakeZalo:
         self.sent: list[dict[str, Any]] = []
         self.refreshes = 0
         self.too_many = 0  # answer this many sends with HTTP 429
+        self.token_delay_s = 0.0  # the token endpoint answers this late (to overlap refreshes)
+        self.scripts: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # user -> next answers
+        self.attempts: list[str] = []  # the user of every send request, answered or refused
         self._lock = threading.Lock()
         self._served = ServedApp(self._app(), "fake Zalo")
 
@@ -46,9 +51,30 @@ class FakeZalo:
     def stop(self) -> None:
         self._served.stop()
 
+    def reset(self) -> None:
+        """Forget what was sent and scripted (one server serves a whole test module)."""
+        with self._lock:
+            self.sent.clear()
+            self.scripts.clear()
+            self.attempts.clear()
+            self.too_many = 0
+            self.token_delay_s = 0.0
+
     def expire_access_token(self) -> None:
         with self._lock:
             self.access_token = "expired-" + secrets.token_hex(4)
+
+    def refuse(self, user_id: str, code: int | None, message: str = "refused", status: int = 200,
+               times: int = 1) -> None:
+        """Answer the next ``times`` sends to ``user_id`` with this error code (None: a body
+        without one), in an HTTP 200 body unless ``status`` says otherwise."""
+        body = {"error": code, "message": message} if code is not None else {"message": message}
+        with self._lock:
+            self.scripts.setdefault(user_id, []).extend([(status, body)] * times)
+
+    def message_ids(self, user_id: str) -> list[str]:
+        with self._lock:
+            return [m["_message_id"] for m in self.sent if m["recipient"]["user_id"] == user_id]
 
     def texts(self, user_id: str) -> list[str]:
         with self._lock:
@@ -81,20 +107,26 @@ class FakeZalo:
         async def send(request: Request) -> JSONResponse:
             body = await request.json()
             with self._lock:
+                user = str(body.get("recipient", {}).get("user_id"))
+                self.attempts.append(user)
+                if self.scripts.get(user):
+                    status, answer = self.scripts[user].pop(0)
+                    return JSONResponse(answer, status_code=status)
                 if self.too_many > 0:
                     self.too_many -= 1
                     return JSONResponse({"error": -32, "message": "rate limit"}, status_code=429,
                                         headers={"Retry-After": "2"})
                 if request.headers.get("access_token") != self.access_token:
                     return JSONResponse({"error": -216, "message": "Access token is invalid"})
-                self.sent.append(body)
-                number = len(self.sent)
+                message_id = f"m{len(self.sent) + 1}"
+                self.sent.append({**body, "_message_id": message_id})
             return JSONResponse({"error": 0, "message": "Success", "data": {
-                "message_id": f"m{number}", "user_id": body["recipient"]["user_id"]}})
+                "message_id": message_id, "user_id": body["recipient"]["user_id"]}})
 
         @app.post("/v4/oa/access_token")
         async def token(request: Request) -> JSONResponse:
             form = await request.form()
+            await asyncio.sleep(self.token_delay_s)
             with self._lock:
                 if (request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID
                         or form.get("grant_type") != "refresh_token"

@@ -3,6 +3,11 @@
 Real processes throughout: Rasa in its own environment, the rasa-sdk action server and the web
 server. A quick-to-train copy of config.yml keeps CI fast; trained models are cached under
 var/test-models, keyed by the fingerprint of their inputs, so reruns skip training.
+
+``MOTCUA_TEST_TOPOLOGY=production`` starts the production topology instead (docs/production.md):
+two workers of Rasa, the action server and the web app, Rasa's trackers and the petitions in
+fresh databases on the PostgreSQL server of ``FEEDBACK_TEST_POSTGRES_URL``, Rasa's lock store and
+the shared limits on the Redis of ``MOTCUA_TEST_REDIS_URL`` (.ci/run starts both on loopback).
 """
 
 from __future__ import annotations
@@ -12,15 +17,19 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from sqlalchemy import create_engine, text
 
 from tests.conftest import REPO_ROOT, free_port
 
-FAST_EPOCHS = {"DIETClassifier": 60, "TEDPolicy": 5}
+FAST_EPOCHS = {"DIETClassifier": 60}
 READY_TIMEOUT_S = 900.0
+TOPOLOGY_ENV = "MOTCUA_TEST_TOPOLOGY"
+PRODUCTION_WORKERS = 2
 
 
 def fast_config(folder: Path) -> Path:
@@ -96,15 +105,49 @@ def system_env(data_dir: Path, rasa_venv: Path, **ports: int) -> dict[str, str]:
     return env
 
 
-def start_system(data_dir: Path, rasa_venv: Path, ports: dict[str, int] | None = None) -> RunningSystem:
+def fresh_postgres_database(server_url: str, prefix: str) -> str:
+    """A new, empty database on the PostgreSQL server of ``server_url``; its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def production_env(workers: int = PRODUCTION_WORKERS) -> dict[str, str]:
+    """The settings of the production topology, on the test servers named in the environment."""
+    redis_url = os.environ.get("MOTCUA_TEST_REDIS_URL")
+    postgres_url = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
+    if not redis_url or not postgres_url:
+        raise RuntimeError(f"{TOPOLOGY_ENV}=production needs MOTCUA_TEST_REDIS_URL and "
+                           "FEEDBACK_TEST_POSTGRES_URL (see .ci/run)")
+    return {
+        "MOTCUA_WORKERS": str(workers),
+        "MOTCUA_REDIS_URL": redis_url,
+        "MOTCUA_TRACKER_DB_URL": fresh_postgres_database(postgres_url, "rasa_tracker"),
+        "MOTCUA_DB_URL": fresh_postgres_database(postgres_url, "motcua"),
+    }
+
+
+def start_system(data_dir: Path, rasa_venv: Path, ports: dict[str, int] | None = None,
+                 topology: str | None = None, workers: int = PRODUCTION_WORKERS) -> RunningSystem:
     """Run `motcua up` and wait until the web server and Rasa both answer.
 
-    ``ports``: rasa_port, action_port, web_port to use (free loopback ports when not given)."""
+    ``ports``: rasa_port, action_port, web_port to use (free loopback ports when not given).
+    ``topology``: "production" (``workers`` of each server) or "single" (one worker each, SQLite);
+    default: ``$MOTCUA_TEST_TOPOLOGY``, else single."""
     ports = ports or {"rasa_port": free_port(), "action_port": free_port(), "web_port": free_port()}
     env = system_env(data_dir, rasa_venv, **ports)
+    topology = topology or os.environ.get(TOPOLOGY_ENV) or "single"
+    if topology == "production":
+        env.update(production_env(workers))
+    elif topology != "single":
+        raise ValueError(f"unknown topology {topology!r}: production or single")
     with (data_dir / "up.log").open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "up"],
+            [sys.executable, "-m", "motcua", "up"],
             cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
         )
     system = RunningSystem(process, env, data_dir, **ports)

@@ -1,5 +1,0 @@
-"""`python -m bot` is the same as the `motcua` command."""
-
-from bot.cli import app
-
-app()

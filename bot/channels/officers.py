@@ -1,0 +1,46 @@
+"""Officer forwarding: what officers write in the live-help console goes to the citizen's outbox.
+
+The desk (bot/handover) keeps, per request, the last message handed to the citizen's channel; each
+round queues the newer officer and system messages for one channel and moves that mark on.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.engine import Engine
+
+from bot.channels.outbox import queue
+from bot.handover.desk import HandoverDesk, Message
+from bot.rasa_client import BotMessage
+from feedback.db import session_scope
+
+KIND = "officer"  # outbox kind of a live-help answer: delivered like a reply; the web chat shows it apart
+
+
+class OfficerForwarder:
+    """Moves one channel's officer answers from the desk to the outbox (call off the event loop)."""
+
+    def __init__(self, engine: Engine, desk: HandoverDesk, channel: str) -> None:
+        self.engine = engine
+        self.desk = desk
+        self.channel = channel
+        self._lock = threading.Lock()  # two rounds at once would queue the same answer twice
+
+    def forward(self) -> int:
+        """Queue what is new for this channel's citizens; returns how many messages."""
+        count = 0
+        with self._lock:
+            for request, pending in self.desk.undelivered(self.channel):
+                with session_scope(self.engine) as session:
+                    queue(session, self.channel, request.address or "", [_shown(m) for m in pending], KIND)
+                self.desk.mark_delivered(request.id, pending[-1].id)
+                count += len(pending)
+        return count
+
+
+def _shown(message: Message) -> BotMessage:
+    """An officer's words carry their name; system notices (claimed, handed back) stand alone."""
+    if message.sender == "officer" and message.author:
+        return BotMessage(text=f"{message.author}: {message.text}")
+    return BotMessage(text=message.text)

@@ -1,0 +1,1 @@
+"""The `motcua` sub-commands, one module per area."""
