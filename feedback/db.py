@@ -30,17 +30,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def make_engine(db_url: str) -> Engine:
-    """An engine for SQLite (file, shared across threads) or PostgreSQL (psycopg 3)."""
+    """An engine for SQLite (file, shared across threads) or PostgreSQL (psycopg 3). Statement
+    parameters stay out of error messages: they hold citizens' words, phones and tokens."""
     if db_url.startswith("sqlite"):
         path = db_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(db_url, connect_args={"check_same_thread": False})
+        engine = create_engine(db_url, connect_args={"check_same_thread": False},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if db_url.startswith("postgresql://"):
         db_url = "postgresql+psycopg://" + db_url.removeprefix("postgresql://")
-    return create_engine(db_url, pool_pre_ping=True)
+    return create_engine(db_url, pool_pre_ping=True, hide_parameters=True)
 
 
 @lru_cache(maxsize=8)

@@ -79,7 +79,7 @@ def telegram() -> None:
     if config is None:
         typer.secho("Chưa đặt TELEGRAM_BOT_TOKEN.", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
-    lookup = PetitionLookup(services.feedback_service(settings, migrate=False))
+    lookup = PetitionLookup(services.feedback_service(settings))  # migrates (a no-op after `up`)
     raise typer.Exit(channel.run(config, services.channel_wiring(settings), lookup))
 
 

@@ -17,6 +17,7 @@ from bot.channels.store import open_store
 from bot.channels.wiring import ChannelWiring
 from bot.handover.desk import HandoverDesk
 from feedback.config import PROVINCES_DIR, FeedbackConfig
+from feedback.db import engine_for
 from feedback.service import FeedbackService
 from feedback.web import build_service
 from motcua import db
@@ -49,16 +50,29 @@ def retriever(settings: Settings, lexical_only: bool = False, progress: bool = F
 
 def migrate_database(settings: Settings) -> None:
     """Create or upgrade every table of the app's database (idempotent)."""
+    adopt_petition_store(settings)
     db.migrate(settings.database_url)
 
 
+def adopt_petition_store(settings: Settings) -> None:
+    """Before the app had one database, petitions lived in ``var/feedback.db``: that file becomes
+    the app database, and its schema history goes on from where it was. (``channels.db`` and
+    ``handover.db`` held delivery state and live-help queues; they are left where they are.)"""
+    legacy, current = settings.data_dir / "feedback.db", settings.data_dir / "motcua.db"
+    if settings.db_url is not None or current.exists() or not legacy.exists():
+        return
+    for suffix in ("", "-wal", "-shm"):  # SQLite's write-ahead log travels with its file
+        if legacy.with_name(legacy.name + suffix).exists():
+            legacy.with_name(legacy.name + suffix).rename(current.with_name(current.name + suffix))
+
+
 def catalogue_store(settings: Settings, db_url: str | None = None) -> CatalogueStore:
-    """The catalogue tables of the app database (or of another database, migrated first)."""
+    """The catalogue tables of the app database (or of another one), migrated first."""
     from knowledge.catalogue import CatalogueStore
 
-    if db_url is not None:
-        db.migrate(db_url)
-    return CatalogueStore(db_url or settings.database_url)
+    url = db_url or settings.database_url
+    db.migrate(url)
+    return CatalogueStore(engine_for(url))
 
 
 def feedback_config(settings: Settings) -> FeedbackConfig:

@@ -200,9 +200,16 @@ def in_action_worker() -> bool:
     return os.environ.get("SANIC_WORKER_NAME", "").startswith("Sanic-Server")
 
 
+# Variables an older version read, and what replaced them: set, they would be silently ignored.
+RETIRED = {"MOTCUA_FEEDBACK_DB_URL": "MOTCUA_DB_URL (một cơ sở dữ liệu cho cả hệ thống)"}
+
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
+    for old, new in RETIRED.items():
+        if os.environ.get(old):
+            raise ConfigError(f"Biến {old} không còn được dùng; hãy đặt {new}.")
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings

@@ -45,6 +45,11 @@ def _address(tracker: Tracker) -> str:
     return str(metadata.get("address") or tracker.sender_id)
 
 
+def _assisted(tracker: Tracker) -> bool:
+    """A community helper is holding this conversation for a citizen (bot/channels/assisted.py)."""
+    return bool((tracker.latest_message.get("metadata") or {}).get("assisted"))
+
+
 GENERIC_OPENING = stop_syllables("opening")
 
 
@@ -115,12 +120,14 @@ class ActionFilePetition(Action):
             return reset
         phone_match = PHONE.search(tracker.get_slot("petition_contact") or "")
         channel = channel_of(tracker)
+        # Only messaging platforms can carry a status notification to the citizen later, and not
+        # the chat of a community helper filing for them (assisted mode): their phone (ZNS) can.
+        notify = channel in PUSH_CHANNELS and not _assisted(tracker)
         contact = Contact(
             consent=phone_match is not None,
             phone=re.sub(r"[\s.-]", "", phone_match.group(0)) if phone_match else None,
-            # Only messaging platforms can carry a status notification to the citizen later.
-            notify_channel=channel if channel in PUSH_CHANNELS else None,
-            notify_address=_address(tracker) if channel in PUSH_CHANNELS else None,
+            notify_channel=channel if notify else None,
+            notify_address=_address(tracker) if notify else None,
         )
         try:
             filed = feedback_service().file_petition(

@@ -6,8 +6,6 @@ round queues the newer officer and system messages for one channel and moves tha
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy.engine import Engine
 
 from bot.channels.outbox import queue
@@ -25,17 +23,18 @@ class OfficerForwarder:
         self.engine = engine
         self.desk = desk
         self.channel = channel
-        self._lock = threading.Lock()  # two rounds at once would queue the same answer twice
 
     def forward(self) -> int:
-        """Queue what is new for this channel's citizens; returns how many messages."""
+        """Queue what is new for this channel's citizens; returns how many messages. Any number of
+        workers may call this at once: the desk's mark moves with the queued rows, in one
+        transaction, and only for the worker that moved it."""
         count = 0
-        with self._lock:
-            for request, pending in self.desk.undelivered(self.channel):
-                with session_scope(self.engine) as session:
-                    queue(session, self.channel, request.address or "", [_shown(m) for m in pending], KIND)
-                self.desk.mark_delivered(request.id, pending[-1].id)
-                count += len(pending)
+        for request, pending in self.desk.undelivered(self.channel):
+            with session_scope(self.engine) as session:
+                if not self.desk.claim_delivery(session, request.id, pending[0].id, pending[-1].id):
+                    continue
+                queue(session, self.channel, request.address or "", [_shown(m) for m in pending], KIND)
+            count += len(pending)
         return count
 
 

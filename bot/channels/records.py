@@ -1,7 +1,7 @@
-"""The tables of the channels database: what must survive a restart of a channel process.
+"""The channels' tables in the app database: what must survive a restart of a channel process.
 
-Table names start with ``ch_`` so they can never collide with the feedback tables, which live in
-the same SQLModel metadata when both are imported into one process.
+Table names start with ``ch_`` so they can never collide with the other packages' tables in the
+one database (their schema comes from the app's migration history, ``motcua/migrations``).
 """
 
 from __future__ import annotations
@@ -167,9 +167,3 @@ class ZnsTemplateStatus(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     changed_at: datetime
 
-
-TABLES = [
-    OutboxMessage.__table__, InboxMessage.__table__, SeenEvent.__table__, Contact.__table__,
-    ButtonPayload.__table__, AssistedSession.__table__, ZaloToken.__table__, ChannelAlert.__table__,
-    ZnsMessage.__table__, ZnsTemplateStatus.__table__,
-]  # fmt: skip

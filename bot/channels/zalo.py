@@ -9,7 +9,7 @@ arrives as text carrying its payload) go to the relay, and replies leave through
 API from the outbox; ZNS receipts and template status changes go to ``zns_events``. The event is
 stored before Zalo gets its 200.
 
-Mount with ``app.include_router(zalo.create_router(config, settings))``; the
+Mount with ``app.include_router(zalo.create_router(config, wiring))``; the
 router's lifespan starts, inside the web process, the relay, the outbox workers (OA, and ZNS when
 ``ZALO_ZNS_ENABLED``), the token schedule and the pruning of old event ids.
 """

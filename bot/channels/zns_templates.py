@@ -91,7 +91,7 @@ class TemplateBook:
 def notice_data(kind: str, notice_id: str | int, code: str, *, unit: str = "", status: str = "",
                 due: date | None = None, on: date | None = None) -> dict[str, str]:
     """The ``BotMessage.data`` of a petition notice; ``notice_id`` must be unique per notice
-    (e.g. the feedback notification's id), because ZNS's idempotency key is derived from it."""
+    (a random id drawn when it is queued), because ZNS's idempotency key is derived from it."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
     data = {"notice": kind, "id": str(notice_id), "code": code, "unit": unit, "status": status,

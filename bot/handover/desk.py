@@ -1,8 +1,8 @@
-"""The handover queue and its transcript, in its own small database (SQLite by default).
+"""The handover queue and its transcript, in the app database (tables ``handover_*``).
 
 While a conversation is handed over, every channel passes the citizen's messages here instead of
 to Rasa (see ``HandoverDesk.active``), and officer replies wait here until the channel's relay
-forwards them to its outbox (``undelivered``, then ``mark_delivered``), the web chat's included.
+forwards them to its outbox (``undelivered``, then ``claim_delivery``), the web chat's included.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import (
     select, update,
 )  # fmt: skip
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from feedback.db import engine_for
 
@@ -195,9 +196,16 @@ class HandoverDesk:
             pending.setdefault(row.request_id, []).append(_message(row))
         return [(self.get(request_id), batch) for request_id, batch in pending.items()]
 
-    def mark_delivered(self, request_id: int, message_id: int) -> None:
-        with self.engine.begin() as db:
-            db.execute(update(requests).where(requests.c.id == request_id).values(delivered_id=message_id))
+    def claim_delivery(self, session: Session, request_id: int, first_id: int, last_id: int) -> bool:
+        """Move the request's delivered mark to ``last_id`` unless someone already moved it past
+        ``first_id``; in the caller's transaction, so that of several workers forwarding at once
+        exactly one queues these messages."""
+        result = session.execute(
+            update(requests)
+            .where(requests.c.id == request_id, requests.c.delivered_id < first_id)
+            .values(delivered_id=last_id)
+        )
+        return result.rowcount == 1
 
     def _add(self, request_id: int, sender: str, author: str | None, text: str) -> Message:
         with self.engine.begin() as db:

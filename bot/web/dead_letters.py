@@ -84,7 +84,7 @@ def build(ctx: WebContext, engine: Engine) -> APIRouter:
 
     @router.post("/{row_id}/gui-lai")
     async def send_again(request: Request, row_id: int = RowId) -> Response:
-        officer, csrf = current_officer(ctx, request)
+        officer, csrf = await run_in_threadpool(current_officer, ctx, request)  # reads the database
         check_csrf(csrf, await read_form(request))
         if officer.role != Role.ADMIN:
             return not_admin(request, officer, csrf)

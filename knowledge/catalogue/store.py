@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, create_engine, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, func, select
 
 from knowledge.catalogue.codec import content_hash, from_dict, to_dict
 from knowledge.procedure import Procedure
@@ -77,8 +78,8 @@ class ProcedureVersion:
 class CatalogueStore:
     """Repository over the catalogue tables; ``db_url`` is any SQLAlchemy URL."""
 
-    def __init__(self, db_url: str) -> None:
-        self.engine = create_engine(db_url)  # tables from the app's migrations
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine  # the app database, its tables from the app's migrations
 
     def import_procedures(self, procedures: Iterable[Procedure]) -> ImportSummary:
         """Add new procedures, update changed ones (keeping the old version), skip the rest."""

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from bot.handover.desk import HandoverDesk, HandoverError, Status
-from motcua.settings import Settings
-from motcua.web import create_app
 from feedback.auth import create_officer
 from feedback.lifecycle import Role
+from motcua.settings import Settings
+from motcua.web import create_app
 from tests.conftest import free_port
 from tests.support.database import migrated_url
 
@@ -49,7 +50,10 @@ def test_push_channels_get_each_officer_message_once(desk: HandoverDesk) -> None
     [(request, pending)] = desk.undelivered("telegram")
     assert request.address == "42" and [m.sender for m in pending] == ["system", "officer"]
     assert desk.undelivered("web") == []
-    desk.mark_delivered(request.id, pending[-1].id)
+    with Session(desk.engine) as session, session.begin():
+        assert desk.claim_delivery(session, request.id, pending[0].id, pending[-1].id)
+    with Session(desk.engine) as session, session.begin():  # a second worker finds it taken
+        assert not desk.claim_delivery(session, request.id, pending[0].id, pending[-1].id)
     assert desk.undelivered("telegram") == []
     desk.release(request.id, "Chị Lan")
     [(_, after_release)] = desk.undelivered("telegram")

@@ -6,6 +6,7 @@ import dataclasses
 
 from sqlmodel import Session
 
+from feedback.db import engine_for
 from knowledge.catalogue import CatalogueStore
 from knowledge.catalogue.store import CatalogueProcedure
 from knowledge.procedure import TimeLimitKind
@@ -13,7 +14,7 @@ from tests.support.database import migrated_url
 
 
 def test_reimport_is_idempotent_and_keeps_history(tmp_path, catalogue):
-    store = CatalogueStore(migrated_url(tmp_path))
+    store = CatalogueStore(engine_for(migrated_url(tmp_path)))
     sample = [catalogue[c] for c in ("1.001193", "1.004222", "1.000014", "1.013124")]
 
     first = store.import_procedures(sample)
@@ -37,7 +38,7 @@ def test_reimport_is_idempotent_and_keeps_history(tmp_path, catalogue):
 
 def test_rows_stored_before_time_limits_had_a_kind_still_load(tmp_path, catalogue):
     """Rows written before TimeLimit.kind hold only value, unit and text; they load unchanged."""
-    store = CatalogueStore(migrated_url(tmp_path))
+    store = CatalogueStore(engine_for(migrated_url(tmp_path)))
     store.import_procedures([catalogue["1.008312"], catalogue["1.004222"]])
     with Session(store.engine) as session:
         for code in ("1.008312", "1.004222"):

@@ -2,7 +2,7 @@
 
 A status change now queues its notice in ``ch_outbox`` in the same transaction (see
 ``feedback/notify.py``), so the second outbox in front of it is dropped. Notices still waiting in
-it are moved to ``ch_outbox`` first, so none is lost.
+it (not those the old code had given up on) are moved to ``ch_outbox`` first, so none is lost.
 
 Revision ID: 0004
 Revises: 0003
@@ -24,8 +24,8 @@ depends_on = None
 def upgrade() -> None:
     bind = op.get_bind()
     waiting = bind.execute(sa.text(
-        "SELECT channel, address, message, created_at FROM notification WHERE sent_at IS NULL "
-        "ORDER BY id")).all()
+        "SELECT channel, address, message, created_at FROM notification "
+        "WHERE sent_at IS NULL AND attempts < 5 ORDER BY id")).all()  # 5: the old code gave up there
     outbox = sa.table(
         "ch_outbox", sa.column("channel"), sa.column("address"), sa.column("kind"),
         sa.column("body"), sa.column("fallbacks"), sa.column("state"), sa.column("not_before"),
