@@ -61,6 +61,7 @@ def zalo_app(running_system, fake, tmp_path, monkeypatch):
     def start(rasa_port: int | None = None) -> ZaloWebApp:
         settings = Settings(host="127.0.0.1", rasa_port=rasa_port or running_system.rasa_port,
                             data_dir=tmp_path / "var")
+        migrated_url(settings.data_dir)  # the app's database, as `motcua up` prepares it
         app = FastAPI()
         router = zalo.create_router(zalo_config(), services.channel_wiring(settings))
         app.include_router(router)
