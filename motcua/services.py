@@ -86,11 +86,10 @@ def feedback_config(settings: Settings) -> FeedbackConfig:
     )
 
 
-def feedback_service(settings: Settings, migrate: bool = True) -> FeedbackService:
-    """The petitions service, the database migrated first unless ``migrate`` is off (processes
-    started by `motcua up`, which migrates once before any of them starts)."""
-    if migrate:
-        migrate_database(settings)
+def feedback_service(settings: Settings) -> FeedbackService:
+    """The petitions service, the database migrated first (a no-op once `motcua up` prepared it),
+    its notices going to the channels' outbox."""
+    migrate_database(settings)
     zalo = zalo_config()
     notices = OutboxNotices(zns_enabled=zalo is not None and zalo.zns_enabled)
     return build_service(feedback_config(settings), notices)

@@ -60,8 +60,8 @@ def province_overlay() -> ProvincialOverlay:
 
 @lru_cache(maxsize=1)
 def feedback_service() -> FeedbackService:
-    """The petitions service (same database as the officer console; `motcua up` migrated it)."""
-    return services.feedback_service(get_settings(), migrate=False)
+    """The petitions service (same database as the officer console), migrated if it was not."""
+    return services.feedback_service(get_settings())
 
 
 def uploads_dir() -> Path:
