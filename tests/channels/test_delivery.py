@@ -30,8 +30,9 @@ from bot.channels.zalo_tokens import ZaloTokens
 from bot.rasa_client import BotMessage, Button
 from feedback.db import session_scope
 from tests.support import fake_zalo
-from tests.support.fake_zalo import FakeZalo
 from tests.support.database import migrated_url
+from tests.support.fake_zalo import FakeZalo
+from tests.support.outbox import deliver_until
 
 USER = "5550001"
 # What the outbox row becomes after one attempt answered with a code of each kind.
@@ -110,12 +111,7 @@ class Outbox:
 
     async def until(self, condition: Callable[[], object], rounds: int = 300) -> None:
         """Deliver round after round until ``condition()`` holds."""
-        for _ in range(rounds):
-            if condition():
-                return
-            await self.dispatcher.run_once()
-            await asyncio.sleep(0.01)
-        raise AssertionError("the outbox never reached the expected state")
+        await deliver_until(self.dispatcher, condition, rounds)
 
 
 @pytest.fixture

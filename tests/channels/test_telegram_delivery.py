@@ -3,7 +3,6 @@ chat, flood control and texts Telegram finds too long. No Rasa needed."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -27,8 +26,9 @@ from bot.channels.telegram_sender import (
 from bot.rasa_client import BotMessage
 from feedback.db import session_scope
 from tests.channels.conftest import TOKEN
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.database import migrated_url
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.outbox import deliver_until
 
 
 class Clock:
@@ -79,12 +79,8 @@ class Outbox:
                                      .order_by(col(OutboxMessage.id))).all())
 
     async def until(self, condition: Callable[[], object], rounds: int = 300) -> None:
-        for _ in range(rounds):
-            if condition():
-                return
-            await self.dispatcher.run_once()
-            await asyncio.sleep(0.01)
-        raise AssertionError("the outbox never reached the expected state")
+        """Deliver round after round until ``condition()`` holds."""
+        await deliver_until(self.dispatcher, condition, rounds)
 
 
 @pytest.fixture
