@@ -4,9 +4,10 @@
 
 Rows: the baseline (BM25 over underthesea-tokenised procedure names), each part of our retriever
 alone, rank fusion against min-max fusion, min-max fusion without the name-coverage re-ranking,
-the lexical-only mode, the full hybrid (both shipped modes re-rank), and the hybrid with the
-question encoded by PyTorch instead of ONNX Runtime. Sets: the portal dev questions, our own
-held-out questions and the relabelled portal questions (held out: labelled before any retrieval
+the lexical-only mode, the full hybrid (both shipped modes re-rank), the hybrid with the
+question encoded by PyTorch instead of ONNX Runtime, and the ONNX exports for the catalogue and
+the question (fp32, the compact 4-bit one, int8 dynamic quantisation). Sets: the portal dev
+questions, our own held-out questions and the relabelled portal questions (held out: labelled before any retrieval
 change was measured on them). Latency is per query after warm-up.
 """
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import copy
 import os
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +34,10 @@ from knowledge.retrieval import retriever as hybrid  # noqa: E402
 from knowledge.catalogue import load_shipped_catalogue  # noqa: E402
 from knowledge.retrieval.evaluate import evaluate, read_questions  # noqa: E402
 from knowledge.retrieval.fusion import fuse  # noqa: E402
-from knowledge.retrieval.semantic import Encoder  # noqa: E402
+from knowledge.retrieval.aliases import AliasRules  # noqa: E402
+from knowledge.retrieval.documents import build_document  # noqa: E402
+from knowledge.retrieval.onnx_encoder import ONNX_FILE, Q4_FILE  # noqa: E402
+from knowledge.retrieval.semantic import Encoder, SemanticIndex  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
@@ -71,6 +77,34 @@ def by_parts(retriever: Retriever, parts: tuple[str, ...], rrf: bool = False) ->
     return rank
 
 
+def exports(full: Retriever, procedures: list, model: str, tmp: Path) -> dict[str, Retriever]:
+    """The hybrid with (index, question) pairs of ONNX exports: fp32, the shipped compact 4-bit
+    one, and int8 dynamic quantisation (per output channel, MatMul and Gather, made here). Both
+    indexes are built here: the stored one may come from either export."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    int8 = tmp / "model_int8.onnx"
+    quantize_dynamic(Path(model) / ONNX_FILE, int8, op_types_to_quantize=["MatMul", "Gather"],
+                     per_channel=True, weight_type=QuantType.QInt8)
+    encoders = {name: Encoder(model, exports=(file,))
+                for name, file in (("fp32", ONNX_FILE), ("q4", Q4_FILE), ("int8", int8))}
+    rules = AliasRules.load()
+    texts = [build_document(p, rules.for_name(p.name), full.lexicon).semantic_texts
+             for p in procedures]
+    indexes = {}
+    for name in ("fp32", "q4"):
+        started = time.perf_counter()
+        indexes[name] = SemanticIndex.build(texts, encoders[name])
+        print(f"{name} index built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    variants = {}
+    # int8 for the index too lost more (30 Nov 2026: dev hit@5 0.794 → 0.755), not rebuilt here
+    for index, question in (("fp32", "fp32"), ("fp32", "q4"), ("q4", "q4"), ("fp32", "int8")):
+        variant = copy.copy(full)
+        variant.semantic, variant.encoder = indexes[index], encoders[question]
+        variants[f"index {index}, question {question}"] = variant
+    return variants
+
+
 def main(model: str = typer.Option("var/models/multilingual-e5-small")) -> None:
     procedures = load_shipped_catalogue()
     index_dir = ROOT / "var/index/retrieval"
@@ -98,6 +132,12 @@ def main(model: str = typer.Option("var/models/multilingual-e5-small")) -> None:
             h.code for h in on_pytorch.search(q, 10).hits
         ],
     }
+    tmp = tempfile.TemporaryDirectory(prefix="motcua-int8-")
+    for label, variant in exports(full, procedures, model, Path(tmp.name)).items():
+        rankers[f"e5 alone, ONNX {label}"] = by_parts(variant, ("semantic",))
+        rankers[f"hybrid, ONNX {label}"] = (
+            lambda q, r=variant: [h.code for h in r.search(q, 10).hits]
+        )
     questions = {name: read_questions(path) for name, path in SETS.items()}
     print("| method | set | n | hit@1 | hit@5 | mrr@10 | p50 ms | p95 ms |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -64,6 +64,12 @@ class Petition(SQLModel, table=True):
     reopen_count: int = 0
     text_hidden: bool = False
     duplicate_of_id: int | None = Field(default=None, foreign_key="petition.id", index=True)
+    # Who may add information (feedback/receipts.py): salted digests only, never the receipt key
+    # itself nor the chat id; petitions filed before these existed have neither.
+    receipt_key_hash: str | None = Field(default=None, max_length=128)
+    owner_hash: str | None = Field(default=None, max_length=128)
+    key_failures: int = 0  # wrong receipt keys typed since key_failed_at (brute-force limit)
+    key_failed_at: datetime | None = None
     # Derived (feedback/derived.py), refreshed by the mapper event below; never set them by hand,
     # and change their sources through the ORM (a Core or bulk UPDATE bypasses the event).
     public_description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

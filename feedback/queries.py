@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from feedback import search
 from feedback.auth import OfficerView
-from feedback.db import session_scope
+from feedback.db import read_scope
 from feedback.deadlines import local_date, utcnow, working_days_between
 from feedback.lifecycle import STATES
 from feedback.models import Attachment, AuditEvent, Petition
@@ -39,7 +39,7 @@ def queue(service: FeedbackService, officer: OfficerView, status: str | None = N
           overdue_only: bool = False, limit: int = 200) -> list[QueueItem]:
     """The officer's unit's petitions, open ones first, earliest deadline first."""
     today = local_date(utcnow())
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         query = select(Petition).where(service.visible(officer))
         if status in STATES:
             query = query.where(Petition.status == status)
@@ -64,7 +64,7 @@ class PetitionDetail:
 
 
 def detail(service: FeedbackService, officer: OfficerView, petition_id: int) -> PetitionDetail:
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         petition = service.get_for_officer(session, officer, petition_id)
         attachments = list(session.exec(select(Attachment).where(Attachment.petition_id == petition.id)))
         history = list(session.exec(select(AuditEvent).where(AuditEvent.petition_id == petition.id)
@@ -76,7 +76,7 @@ def detail(service: FeedbackService, officer: OfficerView, petition_id: int) -> 
 
 
 def attachment_for_officer(service: FeedbackService, officer: OfficerView, attachment_id: int) -> Attachment:
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         attachment = session.get(Attachment, attachment_id)
         if attachment is None:
             raise NotFound("Không tìm thấy ảnh.")
@@ -119,7 +119,7 @@ def dashboard(service: FeedbackService, officer: OfficerView, weeks: int = 8) ->
     """Volumes, on-time rate, overdue and average handling time per unit the officer may see."""
     today = local_date(utcnow())
     by_unit: dict[str, list[Petition]] = defaultdict(list)
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         rows = session.exec(select(Petition).where(service.visible(officer),
                                                    col(Petition.duplicate_of_id).is_(None)))
         for p in rows:
@@ -259,7 +259,7 @@ def public_list(service: FeedbackService, q: str = "", unit_id: str | None = Non
         conditions.append(Petition.service_code == service_code)
     needle = fold_words(q)[:100]
     counted = True
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         if needle:
             ids = search.listed_hits(session.connection(), needle, COUNT_CAP)
             counted = ids is not None
@@ -277,7 +277,7 @@ def public_list(service: FeedbackService, q: str = "", unit_id: str | None = Non
 
 def public_item(service: FeedbackService, code: str) -> PublicItem | None:
     """One listed petition for the public page (None unless it is listed)."""
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         row = session.exec(select(*PUBLIC_COLUMNS).where(
             Petition.code == code, col(Petition.listed_at).is_not(None))).first()
         return to_public(service, row) if row else None
@@ -302,6 +302,6 @@ def open311_requests(service: FeedbackService, codes: list[str] | None = None,
     if status in ("open", "closed"):
         names = [n for n, s in STATES.items() if s.open311 == status]
         query = query.where(col(Petition.status).in_(names))
-    with session_scope(service.engine) as session:
+    with read_scope(service.engine) as session:
         rows = list(session.exec(_keyset(query, col(Petition.created_at), cursor, limit)))
     return _page(service, rows, "created_at", limit, len(rows))

@@ -6,19 +6,21 @@ committed before the caller tells anyone "received" (persist before acknowledge)
 
 from __future__ import annotations
 
+import hmac
 import json
-from dataclasses import dataclass
-from datetime import date, timedelta
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import true
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from feedback import codes, notify
+from feedback import codes, notify, receipts
 from feedback.auth import OfficerView
 from feedback.config import FeedbackConfig
-from feedback.db import session_scope
+from feedback.db import read_scope, session_scope
 from feedback.deadlines import add_working_days, local_date, utcnow
 from feedback.directory import Directory
 from feedback.duplicates import find_duplicate
@@ -27,6 +29,7 @@ from feedback.lifecycle import (
 )
 from feedback.location import resolve_location
 from feedback.models import Attachment, AuditEvent, Petition
+from feedback.receipts import ChatIdentity
 from feedback.redact import redact
 from feedback.routing.learning import learn_reroute, load_weights
 from feedback.routing.router import ProcedureHint, Router
@@ -35,8 +38,12 @@ from feedback.validation import (
 )
 from nlu.text import fold_words
 
+log = logging.getLogger(__name__)
+
 CHANNELS = ("chat", "telegram", "zalo", "web", "open311", "paper", "phone", "counter", "email")
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+MAX_KEY_FAILURES = 5  # wrong receipt keys for one petition before it waits KEY_LOCK
+KEY_LOCK = timedelta(hours=1)
 
 
 class FeedbackError(ValueError):
@@ -45,6 +52,38 @@ class FeedbackError(ValueError):
 
 class NotFound(FeedbackError):
     """Unknown code or id — also what an officer of another unit gets (no existence leak)."""
+
+
+class NotTheFiler(FeedbackError):
+    """A chat that did not file the petition tries to add to it or judge its answer: said the
+    same way whether the code exists or not, since codes are public."""
+
+
+class WrongKey(FeedbackError):
+    """The receipt key typed on the lookup page is wrong, or the petition has none."""
+
+
+class KeyLocked(WrongKey):
+    """Too many wrong receipt keys for this petition lately: none is checked for a while."""
+
+
+NOT_THE_FILER = ("Thông tin bổ sung chỉ được nhận từ cuộc trò chuyện đã gửi phản ánh. Bạn bổ sung "
+                 "trên trang tra cứu phản ánh bằng mã bí mật trên biên nhận, hoặc liên hệ bộ phận "
+                 "một cửa nơi tiếp nhận.")
+NOT_THE_FILER_VERDICT = ("Chỉ cuộc trò chuyện đã gửi phản ánh mới đánh giá hoặc mở lại được phản "
+                         "ánh. Nếu cần, bạn liên hệ bộ phận một cửa nơi tiếp nhận.")
+KEY_WRONG = ("Mã bí mật chưa đúng. Bạn xem lại mã 8 ký tự trên biên nhận (tin nhắn xác nhận khi "
+             "gửi phản ánh) rồi nhập lại.")
+KEY_LOCKED = ("Bạn đã nhập sai mã bí mật quá nhiều lần. Bạn thử lại sau 1 giờ, hoặc nhắn «Bổ sung "
+              "{code}» trong cuộc trò chuyện đã gửi phản ánh, hoặc liên hệ bộ phận một cửa.")
+NO_KEY = ("Phản ánh {code} được gửi trước khi có mã bí mật trên biên nhận. Bạn nhắn «Bổ sung "
+          "{code}» kèm nội dung trong cuộc trò chuyện đã gửi phản ánh, hoặc liên hệ bộ phận "
+          "một cửa.")
+
+
+# Checked when the code is unknown or has no owner (a digest no chat has), so every refusal costs
+# the same work as a real check.
+_NO_OWNER = f"hmac-sha256${'00' * 16}${'00' * 32}"
 
 
 @dataclass(frozen=True)
@@ -81,16 +120,19 @@ class PetitionInput:
     photo: Photo | None = None
     lat: float | None = None
     lon: float | None = None
+    filed_from: ChatIdentity | None = None  # the chat that files it: it may add information later
 
 
 @dataclass(frozen=True)
 class Filed:
-    """The receipt: given to the citizen only after the commit."""
+    """The receipt: given to the citizen only after the commit. ``receipt_key`` exists here only
+    (the database keeps its digest): show it once, never log it."""
 
     code: str
     expected_answer_date: date
     unit_name: str
     duplicate_of: str | None = None
+    receipt_key: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -110,6 +152,7 @@ class PublicStatus:
     can_reopen: bool
     can_add_info: bool  # an officer asked for more information: status_note holds the question
     duplicate_of: str | None
+    has_receipt_key: bool = False  # filed with a key: the lookup page can take added information
 
 
 def _clean(text: str | None, limit: int) -> str:
@@ -117,6 +160,39 @@ def _clean(text: str | None, limit: int) -> str:
     text = (text or "").strip()
     text = "".join(c for c in text if c in "\n\t" or c.isprintable())
     return text[:limit]
+
+
+def _is_filer(sealer: receipts.Sealer, petition: Petition | None, chat: ChatIdentity) -> bool:
+    """Whether ``chat`` filed the petition. Petitions filed before owners were kept belong to the
+    chat they notify, if any. An unknown code is checked against an empty digest, so every
+    refusal costs the same."""
+    stored = petition.owner_hash if petition is not None and petition.owner_hash else None
+    filed = [sealer.matches(c, stored or _NO_OWNER) for c in chat.candidates()]  # all: same time
+    if petition is not None and petition.owner_hash is None and petition.notify_channel:
+        notified = f"chat:{petition.notify_channel}:{petition.notify_address}".encode()
+        filed = [hmac.compare_digest(c.encode(), notified) for c in chat.candidates()]
+    return petition is not None and any(filed)
+
+
+def _check_key(sealer: receipts.Sealer, petition: Petition, typed: str,
+               now: datetime) -> WrongKey | None:
+    """None when ``typed`` is the petition's receipt key; otherwise the refusal, the wrong key
+    counted on the petition. After MAX_KEY_FAILURES wrong keys none is checked for KEY_LOCK."""
+    if petition.receipt_key_hash is None:
+        return WrongKey(NO_KEY.format(code=petition.code))
+    last = petition.key_failed_at
+    recent = last is not None and now - last.replace(tzinfo=now.tzinfo) < KEY_LOCK
+    failures = petition.key_failures if recent else 0
+    if failures >= MAX_KEY_FAILURES:
+        return KeyLocked(KEY_LOCKED.format(code=petition.code))
+    if sealer.matches(receipts.normalise_key(typed), petition.receipt_key_hash):
+        petition.key_failures, petition.key_failed_at = 0, None
+        return None
+    petition.key_failures, petition.key_failed_at = failures + 1, now
+    if petition.key_failures == MAX_KEY_FAILURES:
+        log.warning("petition %s takes no receipt key for %s after %d wrong ones",
+                    petition.id, KEY_LOCK, MAX_KEY_FAILURES)
+    return WrongKey(KEY_WRONG)
 
 
 def _audit(session: Session, petition: Petition | None, actor: str, action: str, **kw) -> None:
@@ -138,6 +214,7 @@ class FeedbackService:
         self.notices = notices or notify.NoNotices()  # the app passes the channels' outbox
         self.levels = {**config.levels, **directory.levels}
         self._keywords = Router(directory).keywords  # built once, not at every filing
+        self.sealer = receipts.Sealer(config.secret_key)  # receipt keys and filers, as digests
 
     # ---- citizen side -------------------------------------------------------------------------
 
@@ -176,6 +253,9 @@ class FeedbackService:
         contact = inp.contact if inp.contact and inp.contact.consent else None
         now = utcnow()
         today = local_date(now)
+        key = receipts.new_key()
+        key_hash = self.sealer.digest(key)
+        owner_hash = self.sealer.digest(inp.filed_from.owner()) if inp.filed_from else None
         for _ in range(5):  # retry on the rare tracking-code collision
             try:
                 with session_scope(self.engine) as session:
@@ -198,6 +278,7 @@ class FeedbackService:
                         contact_email=_clean(contact.email, 200) or None if contact else None,
                         notify_channel=contact.notify_channel if contact else None,
                         notify_address=_clean(contact.notify_address, 200) or None if contact else None,
+                        receipt_key_hash=key_hash, owner_hash=owner_hash,
                     )
                     since = now - timedelta(days=self.config.duplicate_window_days)
                     original = find_duplicate(session, text, location.unit_id, location_text, since)
@@ -219,14 +300,17 @@ class FeedbackService:
                                    "duplicate_of": original.code if original else None})
                     return Filed(petition.code, petition.answer_due,
                                  self.directory.name(petition.unit_id),
-                                 original.code if original else None)
+                                 original.code if original else None, key)
             except IntegrityError:
                 continue
         raise FeedbackError("Hệ thống đang bận, bạn gửi lại sau ít phút.")
 
-    def _by_code(self, session: Session, code: str) -> Petition:
+    def _by_code(self, session: Session, code: str, lock: bool = False) -> Petition:
         normal = codes.normalise(code)
-        petition = session.exec(select(Petition).where(Petition.code == normal)).first() if normal else None
+        query = select(Petition).where(Petition.code == normal)
+        # ``lock``: concurrent key checks of one petition take turns, so parallel guesses all count.
+        query = query.with_for_update() if lock else query
+        petition = session.exec(query).first() if normal else None
         if petition is None:
             raise NotFound("Không tìm thấy phản ánh với mã này. Bạn kiểm tra lại mã (dạng PA-XXXXXX).")
         return petition
@@ -253,18 +337,21 @@ class FeedbackService:
             and petition.reopen_count < MAX_REOPENS,
             can_add_info=action_allowed("add_info", petition.status, CITIZEN),
             duplicate_of=original_code,
+            has_receipt_key=petition.receipt_key_hash is not None,
         )
 
     def lookup(self, code: str) -> PublicStatus:
         """Status and answer for a tracking code (as in "Tra cứu phản ánh PA-7K3Q9M")."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return self._status(session, self._by_code(session, code))
 
-    def citizen_feedback(self, code: str, satisfied: bool, comment: str = "") -> PublicStatus:
-        """The citizen says whether the answer solved it; unsatisfied reopens it once."""
+    def citizen_feedback(self, code: str, satisfied: bool, chat: ChatIdentity,
+                         comment: str = "") -> PublicStatus:
+        """The citizen says whether the answer solved it; unsatisfied reopens it once. Only from
+        the chat that filed it: codes are public, and a stranger must not close or reopen it."""
         comment = _clean(comment, 1000)
         with session_scope(self.engine) as session:
-            petition = self._by_code(session, code)
+            petition = self._filed_by(session, code, chat, NOT_THE_FILER_VERDICT)
             status = self._status(session, petition)
             if not (status.can_give_feedback if satisfied else status.can_reopen):
                 if satisfied or not status.can_give_feedback:
@@ -289,41 +376,72 @@ class FeedbackService:
             _audit(session, petition, CITIZEN, action, from_status=before, to_status=petition.status)
             return self._status(session, petition)
 
+    def status_for_filer(self, code: str, chat: ChatIdentity) -> PublicStatus:
+        """The status, for the chat that filed the petition only: NotTheFiler for any other chat
+        and for an unknown code alike; NotFound only for what is not a code at all."""
+        with read_scope(self.engine) as session:
+            return self._status(session, self._filed_by(session, code, chat))
+
+    def _filed_by(self, session: Session, code: str, chat: ChatIdentity,
+                  refusal: str = NOT_THE_FILER) -> Petition:
+        if codes.normalise(code) is None:
+            return self._by_code(session, code)  # raises NotFound: a typo, not a petition
+        try:
+            petition: Petition | None = self._by_code(session, code)
+        except NotFound:
+            petition = None
+        if not _is_filer(self.sealer, petition, chat):
+            raise NotTheFiler(refusal)
+        return petition
+
     def citizen_add_info(self, code: str, text: str, photo: Photo | None = None,
-                         channel: str = "web") -> PublicStatus:
-        """The citizen answers an officer's request for information (text, a photo or both);
+                         channel: str = "web", *, chat: ChatIdentity | None = None,
+                         receipt_key: str | None = None) -> PublicStatus:
+        """The citizen answers an officer's request for information (text, a photo or both), from
+        the chat that filed the petition (``chat``) or with its receipt key (the lookup page);
         the petition goes back to the officer's queue in the state the lifecycle names."""
         text = _clean(text, MAX_DESCRIPTION_CHARS + 1)
         with session_scope(self.engine) as session:
-            petition = self._by_code(session, code)
-            if not action_allowed("add_info", petition.status, CITIZEN):
-                raise FeedbackError(
-                    f"Phản ánh {petition.code} không chờ bổ sung thông tin (hiện: "
-                    f"{STATES[petition.status].label.lower()}). Bạn tra cứu mã này để xem tiến độ.")
-            problem = info_problem(text, photo is not None)
-            if problem:
-                raise FeedbackError(problem)
-            if photo is not None:
-                self._check_photo(photo)
-            before = petition.status
-            now = utcnow()
-            attachment = None
-            if photo is not None:
-                attachment = Attachment(petition_id=petition.id, content_type=photo.content_type,
-                                        filename=_clean(photo.filename, 200) or "anh", data=photo.data)
-                session.add(attachment)
-                session.flush()
-            shown = text or "(ảnh)"
-            petition.description += f"\n\n[Người dân bổ sung {local_date(now):%d/%m/%Y}]: {shown}"
-            petition.status = next_state("add_info", before, CITIZEN)
-            petition.status_note = None  # the question is answered; the audit keeps it
-            petition.updated_at = now
-            session.add(petition)
-            _audit(session, petition, CITIZEN, "add_info", from_status=before,
-                   to_status=petition.status,
-                   detail={"text": text, "channel": channel if channel in CHANNELS else "web",
-                           "attachment_id": attachment.id if attachment else None})
-            return self._status(session, petition)
+            if chat is not None:
+                return self._add_info(session, self._filed_by(session, code, chat), text, photo,
+                                      channel, "chat")
+            petition = self._by_code(session, code, lock=True)
+            refused = _check_key(self.sealer, petition, receipt_key or "", utcnow())
+            if refused is None:
+                return self._add_info(session, petition, text, photo, channel, "receipt_key")
+            session.add(petition)  # the wrong key counts: committed before the refusal
+        raise refused
+
+    def _add_info(self, session: Session, petition: Petition, text: str, photo: Photo | None,
+                  channel: str, proof: str) -> PublicStatus:
+        if not action_allowed("add_info", petition.status, CITIZEN):
+            raise FeedbackError(
+                f"Phản ánh {petition.code} không chờ bổ sung thông tin (hiện: "
+                f"{STATES[petition.status].label.lower()}). Bạn tra cứu mã này để xem tiến độ.")
+        problem = info_problem(text, photo is not None)
+        if problem:
+            raise FeedbackError(problem)
+        if photo is not None:
+            self._check_photo(photo)
+        before = petition.status
+        now = utcnow()
+        attachment = None
+        if photo is not None:
+            attachment = Attachment(petition_id=petition.id, content_type=photo.content_type,
+                                    filename=_clean(photo.filename, 200) or "anh", data=photo.data)
+            session.add(attachment)
+            session.flush()
+        shown = text or "(ảnh)"
+        petition.description += f"\n\n[Người dân bổ sung {local_date(now):%d/%m/%Y}]: {shown}"
+        petition.status = next_state("add_info", before, CITIZEN)
+        petition.status_note = None  # the question is answered; the audit keeps it
+        petition.updated_at = now
+        session.add(petition)
+        _audit(session, petition, CITIZEN, "add_info", from_status=before,
+               to_status=petition.status,
+               detail={"text": text, "channel": channel if channel in CHANNELS else "web",
+                       "proof": proof, "attachment_id": attachment.id if attachment else None})
+        return self._status(session, petition)
 
     # ---- officer side ---------------------------------------------------------------------------
 
@@ -406,7 +524,8 @@ class FeedbackService:
             "accept": f"Phản ánh {{code}} đã được {unit} thụ lý, hạn trả lời {petition.answer_due:%d/%m/%Y}.",
             "request_info": f"{unit} cần bạn bổ sung cho phản ánh {{code}}: {petition.status_note} "
                             "Bạn trả lời bằng cách nhắn “Bổ sung {code}” kèm nội dung (có ảnh thì "
-                            "gửi ảnh với chú thích đó), hoặc trên trang tra cứu phản ánh.",
+                            "gửi ảnh với chú thích đó), hoặc trên trang tra cứu phản ánh với "
+                            "mã bí mật trên biên nhận.",
             "transfer": f"Phản ánh {{code}} đã được chuyển đến {unit} để xử lý.",
             "reject": f"Phản ánh {{code}} không được thụ lý. Lý do: {petition.status_note}",
             "answer": f"Phản ánh {{code}} đã có trả lời của {unit}: {petition.answer} "

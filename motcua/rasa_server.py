@@ -13,6 +13,7 @@ Only the standard library and Rasa's own dependencies: this runs in Rasa's envir
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -52,7 +53,16 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
 
 
+def skip_jax() -> None:
+    """TensorFlow 2.12 imports jax (~65 MB in this process) only for TFLite's JAX converter, which
+    Rasa never runs, and expects it may be missing (``except ImportError``); a name bound to None
+    in ``sys.modules`` makes its import fail (docs.python.org/3/reference/import.html, "The module
+    cache")."""
+    sys.modules.setdefault("jax", None)  # type: ignore[arg-type]
+
+
 def main() -> None:
+    skip_jax()
     install()
     from rasa.__main__ import main as rasa_main
 

@@ -91,7 +91,8 @@ def feedback_service(settings: Settings) -> FeedbackService:
     its notices going to the channels' outbox."""
     migrate_database(settings)
     zalo = zalo_config()
-    notices = OutboxNotices(zns_enabled=zalo is not None and zalo.zns_enabled)
+    notices = OutboxNotices(zns_enabled=zalo is not None and zalo.zns_enabled,
+                            public_url=settings.public_base_url)
     return build_service(feedback_config(settings), notices)
 
 

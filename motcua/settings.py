@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:  # the channels import these settings: their config classes load lazily
     from bot.channels.intake import IntakeLimits
+    from bot.channels.retention import Retention
     from bot.channels.telegram_config import TelegramConfig
     from bot.channels.zalo_config import ZaloConfig
 
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     web_port: int = 8000
+    # Where citizens reach the web app (https://motcua.example.gov.vn behind nginx): links in the
+    # messages they receive. Default: the web server's own address, as `motcua up` serves it.
+    public_url: str | None = None
 
     data_dir: Path = REPO_ROOT / "var"
     models_dir: Path = REPO_ROOT / "models"
@@ -78,6 +82,13 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None  # redis://[:password@]host:port/db
     tracker_db_url: SecretStr | None = None  # postgresql://user:password@host:port/db (Rasa's trackers)
     workers: int = Field(default=1, ge=1)  # processes of Rasa, the action server and the web app each
+    # Answered inbox messages and delivered outbox rows are deleted after this many days; dead
+    # letters (refused for good, not yet sent again by an officer) after the second.
+    channel_keep_days: int = Field(default=30, ge=1)
+    dead_letter_keep_days: int = Field(default=180, ge=1)
+    # A petition notice for the web chat that no page fetched within this many hours goes to the
+    # citizen's next channel (ZNS to the phone they gave, when ZNS is on).
+    web_notice_wait_hours: float = Field(default=24.0, gt=0)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     @property
@@ -96,6 +107,13 @@ class Settings(BaseSettings):
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def public_base_url(self) -> str | None:
+        """``MOTCUA_PUBLIC_URL`` without a trailing slash; None when unset: the web server's own
+        address (127.0.0.1, 0.0.0.0, an internal host) means nothing on a citizen's phone, so
+        notices then carry no link rather than a wrong one."""
+        return self.public_url.rstrip("/") if self.public_url else None
 
     @property
     def rasa_token(self) -> str:
@@ -118,6 +136,14 @@ class Settings(BaseSettings):
         from bot.channels.intake import IntakeLimits
 
         return from_environment(IntakeLimits, "MOTCUA_CHANNEL_")
+
+    @property
+    def channel_retention(self) -> Retention:
+        """How long the channels keep finished rows (bot/channels/retention.py)."""
+        from bot.channels.retention import Retention
+
+        return Retention(keep_days=self.channel_keep_days,
+                         dead_keep_days=self.dead_letter_keep_days)
 
     @property
     def database_url(self) -> str:

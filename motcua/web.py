@@ -3,12 +3,14 @@ officer console, the public petition pages, Open311 and the Zalo webhook in one 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from bot.channels import assisted
+from bot.channels import assisted, upkeep
 from bot.channels import zalo as zalo_channel
 from bot.channels.web import WebChat
 from bot.handover import console as handover_console
@@ -39,9 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The citizen chat (/api/chat): the web channel, on the same inbox and outbox as the others.
     web_chat = WebChat(services.channels_store(settings), app.state.handover, settings.rest_webhook_url,
                        settings.channel_limits, assisted.Helpers.configured(settings.assisted_helpers))
-    app.include_router(chat_api.create_router(web_chat))
+    app.include_router(chat_api.create_router(web_chat, settings.secure_cookies))
     if zalo_router is not None:
         app.include_router(zalo_router)  # POST /zalo/webhook; its workers start with the app
+    # Channel upkeep by one of the web workers: old rows deleted, unfetched web notices sent on.
+    app.include_router(upkeep.router(services.channels_store(settings), settings.channel_retention,
+                                     timedelta(hours=settings.web_notice_wait_hours),
+                                     uploads=settings.data_dir / "uploads"))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -3,17 +3,17 @@
 Citizens type old or new tone-mark placement (hoà / hòa, thuỷ / thủy); everything that compares
 text as written goes through ``canonical`` so that both environments see the same form.
 
-Imports underthesea (its tone table), so it is for the language side (nlu, knowledge, the Rasa
-actions); what needs only folding, the diacritics check or the stop words imports ``nlu.text``.
+Imports underthesea (its tone table, through ``nlu.underthesea_lean``), so it is for the language
+side (nlu, knowledge, the Rasa actions); what needs only folding, the diacritics check or the stop
+words imports ``nlu.text``.
 """
 
 from __future__ import annotations
 
 import re
 
-from underthesea.pipeline.text_normalize.token_normalize import token_normalize
-
 from nlu.text import clean, fold
+from nlu.underthesea_lean import token_normalize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

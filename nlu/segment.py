@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from underthesea import word_tokenize
-
 from nlu.normalize import folded
 from nlu.text import clean
+from nlu.underthesea_lean import word_tokenize
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on loopback for the test suite and prints its URL.
 #   eval "$(scripts/test-postgres.sh start DIR)"   → exports FEEDBACK_TEST_POSTGRES_URL
+#   MOTCUA_TEST_DB=postgresql .venv/app/bin/python -m pytest   → every app database on it
 #   scripts/test-postgres.sh stop DIR
+# No durability (fsync off): the server and its data go when the tests end.
 # Installs Debian's postgresql package when no server binaries are present.
 set -euo pipefail
 action="$1" dir="$2"
@@ -25,7 +27,8 @@ start)
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     as_postgres "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-h 127.0.0.1 -p $port -k $dir" start >&2
+        -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        start >&2
     echo "export FEEDBACK_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$port/postgres"
     ;;
 stop)

@@ -1,4 +1,5 @@
-"""Shared test fixtures: repository paths, free ports, and the Rasa environment."""
+"""Shared test fixtures: repository paths, free ports, the Rasa environment, and the tests'
+PostgreSQL databases dropped when their test ends (tests/support/database.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from knowledge.catalogue import load_shipped_catalogue
 from knowledge.guide import ProcedureGuide
 from knowledge.procedure import Procedure
 from knowledge.retrieval import Retriever
+from tests.support import database
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -24,6 +26,23 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases(request: pytest.FixtureRequest):
+    """A test's PostgreSQL databases go with its folder: a session would otherwise leave
+    hundreds on the server."""
+    if not database.POSTGRES_AT_HAND:
+        yield
+        return
+    folder = request.getfixturevalue("tmp_path")
+    yield
+    database.drop_databases(under=folder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if database.POSTGRES_AT_HAND:
+        database.drop_databases()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.services import feedback_service
+from feedback.receipts import ChatIdentity, shown
 from feedback.scope import Scope, classify_scope
-from feedback.service import CHANNELS, Contact, FeedbackError, PetitionInput
+from feedback.service import CHANNELS, Contact, FeedbackError, FeedbackService, PetitionInput
 from feedback.validation import MAX_LOCATION_CHARS, description_problem
 from nlu.normalize import folded
 from nlu.text import clean, stop_syllables
@@ -48,6 +50,14 @@ def _address(tracker: Tracker) -> str:
 def _assisted(tracker: Tracker) -> bool:
     """A community helper is holding this conversation for a citizen (bot/channels/assisted.py)."""
     return bool((tracker.latest_message.get("metadata") or {}).get("assisted"))
+
+
+def chat_identity(tracker: Tracker) -> ChatIdentity:
+    """Who writes: their chat, and the helper holding it in assisted mode. Our channels set this
+    metadata themselves (Rasa is reachable from the host only), so a message cannot claim it."""
+    assisted = (tracker.latest_message.get("metadata") or {}).get("assisted")
+    helper = assisted.get("helper_id") if isinstance(assisted, dict) else None
+    return ChatIdentity(channel_of(tracker), _address(tracker), str(helper) if helper else None)
 
 
 GENERIC_OPENING = stop_syllables("opening")
@@ -89,7 +99,7 @@ class ValidatePetitionForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = clean(str(value or ""))
         if len(text) < 3:
-            dispatcher.utter_message(text="Bạn ghi tên xã/phường hoặc thôn, đường giúp tôi nhé.")
+            dispatcher.utter_message(response="utter_petition_location_too_short")
             return {"petition_location": None}
         return {"petition_location": text[:MAX_LOCATION_CHARS]}
 
@@ -99,12 +109,15 @@ class ValidatePetitionForm(FormValidationAction):
         text = clean(str(value or ""))
         if folded(text) in ANONYMOUS_WORDS or PHONE.search(text):
             return {"petition_contact": text}
-        dispatcher.utter_message(text="Số điện thoại chưa đúng (ví dụ 0912345678). Gõ lại số, hoặc «không» để gửi ẩn danh.")
+        dispatcher.utter_message(response="utter_petition_phone_invalid")
         return {"petition_contact": None}
 
 
 class ActionFilePetition(Action):
-    """Store the petition, then give the tracking code and the expected answer date."""
+    """Store the petition, then give the tracking code, the receipt key and the answer date."""
+
+    def __init__(self, service: Callable[[], FeedbackService] = feedback_service) -> None:
+        self._service = service
 
     def name(self) -> str:
         return "action_file_petition"
@@ -130,12 +143,13 @@ class ActionFilePetition(Action):
             notify_address=_address(tracker) if notify else None,
         )
         try:
-            filed = feedback_service().file_petition(
+            filed = self._service().file_petition(
                 PetitionInput(
                     description=description,
                     location_text=tracker.get_slot("petition_location") or "",
                     channel=channel,
                     contact=contact,
+                    filed_from=chat_identity(tracker),  # it alone may add information later
                 )
             )
         except FeedbackError as error:
@@ -143,15 +157,13 @@ class ActionFilePetition(Action):
             return reset
         except Exception:  # the database is down: never pretend it was received
             log.exception("petition could not be stored")
-            dispatcher.utter_message(
-                text="Xin lỗi, hệ thống chưa lưu được phản ánh của bạn. Bạn vui lòng gửi lại sau ít phút."
-            )
+            dispatcher.utter_message(response="utter_petition_not_saved")
             return []
-        duplicate = f"\nViệc này đã có người phản ánh ({filed.duplicate_of}); bạn sẽ nhận cùng câu trả lời." if filed.duplicate_of else ""
+        # The receipt key is shown here once and nowhere else: it is not kept in a slot.
         dispatcher.utter_message(
-            text=f"Đã tiếp nhận phản ánh của bạn. Mã tra cứu: {filed.code}\n"
-            f"Đơn vị xử lý: {filed.unit_name}. Hạn trả lời: {filed.expected_answer_date:%d/%m/%Y}.{duplicate}\n"
-            f"Nhắn «tra cứu {filed.code}» bất cứ lúc nào để xem tiến độ."
+            response="utter_petition_filed_duplicate" if filed.duplicate_of else "utter_petition_filed",
+            code=filed.code, unit=filed.unit_name, due=f"{filed.expected_answer_date:%d/%m/%Y}",
+            key=shown(filed.receipt_key), original=filed.duplicate_of or "",
         )
         return [*reset, SlotSet("tracking_code", filed.code)]
 
@@ -181,9 +193,10 @@ class ActionTrackPetition(Action):
         if status.answer:
             lines.append(f"Trả lời: {status.answer}")
         if status.can_add_info:
-            lines.append(f"Cơ quan cần bạn bổ sung: {status.status_note or 'thông tin về sự việc'}")
-            lines.append(f"Bạn nhắn «Bổ sung {status.code}» kèm nội dung (có ảnh thì gửi ảnh với chú "
-                         f"thích «Bổ sung {status.code}»).")
+            lines.append(f"Cơ quan cần bổ sung: {status.status_note or 'thông tin về sự việc'}")
+            lines.append(f"Người gửi phản ánh nhắn «Bổ sung {status.code}» kèm nội dung trong cuộc trò "
+                         f"chuyện đã gửi (có ảnh thì gửi ảnh với chú thích «Bổ sung {status.code}»), "
+                         "hoặc bổ sung trên trang tra cứu với mã bí mật trên biên nhận.")
         elif status.status_note:
             lines.append(f"Ghi chú: {status.status_note}")
         buttons = []
@@ -198,7 +211,11 @@ class ActionTrackPetition(Action):
 
 
 class ActionPetitionFeedback(Action):
-    """The citizen says whether the answer solved it; "no" reopens the petition (once)."""
+    """The citizen says whether the answer solved it; "no" reopens the petition (once). Only the
+    chat that filed it may (the service refuses any other)."""
+
+    def __init__(self, service: Callable[[], FeedbackService] = feedback_service) -> None:
+        self._service = service
 
     def name(self) -> str:
         return "action_petition_feedback"
@@ -212,15 +229,12 @@ class ActionPetitionFeedback(Action):
             return []
         satisfied = tracker.get_intent_of_latest_message() == "petition_satisfied"
         try:
-            status = feedback_service().citizen_feedback(code, satisfied=satisfied)
+            status = self._service().citizen_feedback(code, satisfied, chat_identity(tracker))
         except FeedbackError as error:
             dispatcher.utter_message(text=str(error))
             return []
         if satisfied:
-            dispatcher.utter_message(text="Cảm ơn bạn đã phản hồi. Chúc bạn mọi việc thuận lợi!")
+            dispatcher.utter_message(response="utter_petition_thanks")
         else:
-            dispatcher.utter_message(
-                text=f"Đã mở lại phản ánh {status.code}; đơn vị sẽ xem xét lại. "
-                f"Nhắn «tra cứu {status.code}» để theo dõi."
-            )
+            dispatcher.utter_message(response="utter_petition_reopened", code=status.code)
         return []

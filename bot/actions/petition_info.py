@@ -1,7 +1,9 @@
 """«Bổ sung PA-XXXXXX …»: the citizen answers an officer's request for information from any chat
 channel, with text, a photo (its caption carries the code) or both.
 
-The code is read from the text itself, with or without diacritics around it; the feedback service
+The code is read from the text itself, with or without diacritics around it. Codes are public, so
+only the chat that filed the petition (or the community helper who filed it in assisted mode) may
+add to it; anyone else is told the same thing whether the code exists or not. The feedback service
 then checks, through the lifecycle table, that the petition is waiting for information.
 """
 
@@ -18,9 +20,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.petition import channel_of
+from bot.actions.petition import channel_of, chat_identity
 from bot.actions.services import feedback_service, uploads_dir
-from feedback.service import FeedbackError, FeedbackService, NotFound, Photo
+from feedback.service import FeedbackError, FeedbackService, NotFound, NotTheFiler, Photo
 from nlu.text import clean, fold
 
 log = logging.getLogger(__name__)
@@ -108,20 +110,26 @@ class ActionAddPetitionInfo(Action):
         photo = photo_from(metadata, self._uploads())
         sent_photo = isinstance(metadata.get("image"), dict)
         service = self._service()
+        writer = chat_identity(tracker)
         try:
-            status = service.lookup(code)
+            status = service.status_for_filer(code, writer)
+            if status.duplicate_of:
+                dispatcher.utter_message(response="utter_info_not_awaited_merged", code=status.code,
+                                         original=status.duplicate_of)
+                return [SlotSet("tracking_code", status.code)]
             if not status.can_add_info:
-                now = (f"đã gộp với phản ánh {status.duplicate_of}" if status.duplicate_of
-                       else status.status_label.lower())
                 dispatcher.utter_message(response="utter_info_not_awaited", code=status.code,
-                                         status=now)
+                                         status=status.status_label.lower())
                 return [SlotSet("tracking_code", status.code)]
             if not message.text and photo is None:
                 dispatcher.utter_message(response="utter_info_photo_missing" if sent_photo
                                          else "utter_info_empty", code=status.code)
                 return [SlotSet("tracking_code", status.code)]
             status = service.citizen_add_info(status.code, message.text, photo,
-                                              channel=channel_of(tracker))
+                                              channel=channel_of(tracker), chat=writer)
+        except NotTheFiler:  # or no such petition: the reply must not tell which
+            dispatcher.utter_message(response="utter_info_not_yours")
+            return []
         except NotFound:
             dispatcher.utter_message(response="utter_info_unknown_code")
             return []
@@ -132,9 +140,9 @@ class ActionAddPetitionInfo(Action):
             log.exception("added information could not be stored")
             dispatcher.utter_message(response="utter_info_not_saved")
             return []
-        dispatcher.utter_message(response="utter_info_added", code=status.code,
-                                 unit=status.unit_name, due=f"{status.expected_answer_date:%d/%m/%Y}",
-                                 photo=" (kèm 1 ảnh)" if photo else "")
+        dispatcher.utter_message(response="utter_info_added_photo" if photo else "utter_info_added",
+                                 code=status.code, unit=status.unit_name,
+                                 due=f"{status.expected_answer_date:%d/%m/%Y}")
         if sent_photo and photo is None:
             dispatcher.utter_message(response="utter_info_photo_missing", code=status.code)
         return [SlotSet("tracking_code", status.code)]

@@ -87,13 +87,21 @@ def warm_up() -> None:
         log.exception("warm-up of the action server failed")
 
 
-# Warm up while the action server starts, not on a citizen's first message. rasa-sdk imports this
-# package twice: in its main process, which only supervises, and in the Sanic worker it spawns,
-# which serves every request; only the worker needs all this in memory. Sanic names the worker in
-# SANIC_WORKER_NAME ("Sanic-Server-0-0") while it imports us (multiprocessing's parent_process(),
-# tested here before, is still None then: the guide was built on the first citizen's question,
-# ~10 s). In a thread, because Sanic shuts everything down when its worker is not serving within
-# 30 s, and this takes 10-40 s on a busy machine; `motcua up` then sends a warm-up conversation,
-# which waits for it (_built_once), before it reports ready.
-if get_settings().warmup and in_action_worker():
-    threading.Thread(target=warm_up, name="motcua-warm-up", daemon=True).start()
+def start_warm_up() -> None:
+    """Warm up in a thread, unless the settings turn it off. In a thread, so that the server is
+    serving meanwhile (this takes 10-40 s on a busy machine, and Sanic shuts a worker down that
+    is not serving within 30 s); `motcua up` then sends a warm-up conversation, which waits for
+    it (_built_once), before it reports ready."""
+    if get_settings().warmup:
+        threading.Thread(target=warm_up, name="motcua-warm-up", daemon=True).start()
+
+
+# Warm up while the action server starts, not on a citizen's first message. With one worker, the
+# action server serves in the process that imported us and calls start_warm_up itself
+# (motcua/action_server.py). With several, rasa-sdk imports this package in its main process,
+# which only supervises, and again in each Sanic worker it spawns, which serve the requests; only
+# a worker needs all this in memory. Sanic names the worker in SANIC_WORKER_NAME
+# ("Sanic-Server-0-0") while it imports us (multiprocessing's parent_process(), tested here
+# before, is still None then: the guide was built on the first citizen's question, ~10 s).
+if in_action_worker():
+    start_warm_up()

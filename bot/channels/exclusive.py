@@ -7,8 +7,11 @@ store it guards, so it covers exactly the processes that share that store, and i
 the operating system or the database when its holder dies — a killed worker never leaves a
 conversation locked:
 
-- SQLite (one machine's file): POSIX record locks on ``<database>.locks``, one byte per stripe of
-  names (a process-wide count per stripe, since POSIX locks do not nest within a process);
+- SQLite (one machine's file): POSIX record locks on ``<database>.locks``, one byte per name, at
+  an offset taken from the name's SHA-256 anywhere in the file's 63-bit range (the file stays
+  empty: locks beyond its end are allowed). Two names share a byte with odds of 1 in 2^63 per
+  pair — as for PostgreSQL's 64-bit keys — where a 65,536-byte range made one pair in 32,768
+  block each other. Within a process, names are counted per byte, since POSIX locks do not nest;
 - PostgreSQL: session advisory locks, each on its own connection.
 
 ``hold`` never waits: another process holding the name means that process does the work.
@@ -33,16 +36,22 @@ from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 
-STRIPES = 65_536
+SPACE = 2**63 - 1  # lock offsets: 0 … 2^63 - 2, so the locked byte ends within off_t's range
 RETRY_S = 5.0
+MAX_BACKOFF_S = 60.0
 
 
 def _digest(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
+def _offset(name: str) -> int:
+    """The byte that stands for ``name`` in the lock file."""
+    return _digest(name) % SPACE
+
+
 class _FileLocks:
-    """Record locks on one file, one byte per stripe, counted within this process."""
+    """Record locks on one file, one byte per name, counted within this process."""
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -50,31 +59,31 @@ class _FileLocks:
         self._held: dict[int, set[str]] = {}
 
     def acquire(self, name: str) -> bool:
-        stripe = _digest(name) % STRIPES
+        offset = _offset(name)
         with self._mutex:
-            names = self._held.get(stripe)
-            if names is not None:  # this process already holds the stripe: only the name matters
+            names = self._held.get(offset)
+            if names is not None:  # this process already holds the byte: only the name matters
                 if name in names:
                     return False
                 names.add(name)
                 return True
             try:
-                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, stripe)
+                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
             except OSError:
                 return False
-            self._held[stripe] = {name}
+            self._held[offset] = {name}
             return True
 
     def release(self, name: str) -> None:
-        stripe = _digest(name) % STRIPES
+        offset = _offset(name)
         with self._mutex:
-            names = self._held.get(stripe)
+            names = self._held.get(offset)
             if names is None or name not in names:
                 return
             names.discard(name)
             if not names:
-                del self._held[stripe]
-                fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, stripe)
+                del self._held[offset]
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, offset)
 
 
 class _LocalLocks:
@@ -169,12 +178,34 @@ async def hold(engine: Engine, name: str) -> AsyncIterator[bool]:
 
 
 async def run_alone(engine: Engine, name: str, job: Callable[[], Awaitable[None]],
-                    retry_s: float = RETRY_S) -> None:
+                    retry_s: float = RETRY_S, max_backoff_s: float = MAX_BACKOFF_S,
+                    refused: Callable[[], None] | None = None) -> None:
     """Run ``job`` in the one process that holds ``name``; the others wait and take over within
-    ``retry_s`` when that process dies. Cancel to stop (the lock is released)."""
+    ``retry_s`` when that process dies. Cancel to stop (the lock is released).
+
+    A job that fails is logged and run again, or else nobody would do the work while the process
+    still looks healthy. The lock is let go while this process waits out the backoff (doubling
+    from ``retry_s`` to ``max_backoff_s``): the failure may be this host's (its network, its
+    disk), and a standby process may take over meanwhile. ``name`` is a job's name, never a
+    citizen's address, so it may be logged. ``refused`` is called each time another process
+    holds the lock (a standby's sign of life)."""
+    backoff = retry_s
     while True:
+        failed = False
         async with hold(engine, name) as mine:
             if mine:
-                await job()
-                return
-        await asyncio.sleep(retry_s)
+                try:
+                    await job()
+                    return
+                except Exception as error:  # noqa: BLE001 - any failure must not end the work
+                    # The type only: a message may carry a URL, a token or a citizen's words.
+                    log.warning("job %s failed (%s); trying again in %.0f s",
+                                name, type(error).__name__, backoff)
+                    failed = True
+            elif refused is not None:
+                refused()
+        if failed:
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, max(max_backoff_s, retry_s))
+        else:
+            await asyncio.sleep(retry_s)

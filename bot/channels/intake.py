@@ -34,12 +34,15 @@ class IntakeLimits(BaseModel):
 
     max_text_chars: int = 2000
     max_per_minute: int = 20
+    rate_window_s: float = 60.0  # the window max_per_minute counts over (tests shorten it)
     slow_after_s: float = 8.0  # then tell the citizen to wait
     retry_base_s: float = 5.0  # first retry after Rasa was down; doubles up to retry_max_s
     retry_max_s: float = 120.0
     # How long the web chat's POST waits for its answer before the page falls back to polling;
     # above Rasa's own timeout (30 s), so normally the answer or the apology comes in the response.
     web_wait_s: float = 35.0
+    # Web chat messages waiting for Rasa before new ones are refused (503: the page sends again).
+    web_max_pending: int = 500
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class Inbound:
     text: str
     event_key: str  # the platform's id for the event, for dedupe
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The sender resends a message refused as too fast itself (the web page, after Retry-After):
+    # such a refusal keeps nothing, neither the event's id nor a reply.
+    resent_if_too_fast: bool = False
 
 
 class Outcome(Enum):
@@ -77,7 +83,8 @@ class Intake:
         self.engine = engine
         self.limits = limits
         self.helpers = helpers
-        self.limiter = shared_limits.inbound_limiter(limits.max_per_minute, 60.0)  # Redis when set
+        # In Redis when one is set: every worker counts the same messages.
+        self.limiter = shared_limits.inbound_limiter(limits.max_per_minute, limits.rate_window_s)
         self._limiter_lock = threading.Lock()  # accept runs in worker threads
 
     async def accept(self, inbound: Inbound) -> Receipt:
@@ -91,7 +98,7 @@ class Intake:
 
     def accept_now(self, inbound: Inbound) -> Receipt:
         """``accept`` for a caller already off the event loop."""
-        text = inbound.text.strip()
+        text = inbound.text.replace("\x00", "").strip()  # PostgreSQL's text holds no NUL
         channel, address = inbound.channel, inbound.address
         with session_scope(self.engine) as session:
             if not dedupe.claim(session, channel, inbound.event_key):
@@ -99,7 +106,9 @@ class Intake:
             touch(session, channel, address)
             refused, why = self._refusal(channel, address, text)
             if refused is not None:
-                if why:
+                if refused is Outcome.TOO_FAST and inbound.resent_if_too_fast:
+                    session.rollback()
+                elif why:
                     queue(session, channel, address, [BotMessage(text=why)])
                 return Receipt(refused)
             reply = assisted.command(session, self.helpers, channel, address, text)

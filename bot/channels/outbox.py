@@ -166,6 +166,45 @@ def requeue(engine: Engine, row_id: int) -> OutboxMessage | None:
         return copy
 
 
+def reroute_unfetched(engine: Engine, channel: str, older_than: timedelta) -> int:
+    """Notices a pull channel (the web chat) still holds after ``older_than`` go to the next
+    channel the citizen gave (ZNS to their phone): nobody opened the page to fetch them, and no
+    dispatcher will ever push them. Returns how many moved; each in a transaction of its own."""
+    cutoff = utcnow() - older_than
+    with Session(engine) as session:
+        ids = list(session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.channel == channel, OutboxMessage.state == "pending",
+                OutboxMessage.kind == "notice", OutboxMessage.fallbacks != "[]",
+                OutboxMessage.created_at < cutoff)
+            .order_by(col(OutboxMessage.id)).limit(500)
+        ).all())
+    moved = 0
+    for row_id in ids:
+        with session_scope(engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or not _claim(session, row_id, "rerouted",
+                                         last_error=f"not fetched within {older_than}"[:500]):
+                continue  # fetched by the page meanwhile
+            (next_channel, address), *rest = json.loads(row.fallbacks)
+            queue(session, next_channel, address, [_body(row)], row.kind, [tuple(f) for f in rest])
+            moved += 1
+    return moved
+
+
+async def reroute_unfetched_forever(engine: Engine, channel: str, older_than: timedelta,
+                                    every_s: float = 300.0) -> None:
+    """``reroute_unfetched`` now and every ``every_s`` seconds (cancel to stop)."""
+    while True:
+        try:
+            moved = await asyncio.to_thread(reroute_unfetched, engine, channel, older_than)
+            if moved:
+                log.info("%d %s notice(s) not fetched moved to the next channel", moved, channel)
+        except Exception:  # a busy database: next round
+            log.exception("unfetched %s notices could not be moved", channel)
+        await asyncio.sleep(every_s)
+
+
 def _body(row: OutboxMessage) -> BotMessage:
     return BotMessage.from_rest(json.loads(row.body))
 
@@ -334,18 +373,36 @@ def take(
     session: Session, channel: str, address: str, after_id: int | None
 ) -> list[tuple[int, str, BotMessage]]:
     """A pull channel's delivery (the web chat has no platform to push to): the client fetches its
-    rows, which then count as sent. With a cursor, every row after it (a lost response is fetched
-    again); without one (a page just loaded), the rows never fetched. Returns (id, kind, message)
-    in order."""
+    rows, which then count as sent. With a cursor, every row after it that was or is being given
+    to the page (a lost response is fetched again); without one (a page just loaded), the rows
+    never fetched. Returns (id, kind, message) in order.
+
+    A pending row is claimed by a conditional UPDATE, not by writing back what was read: the
+    upkeep task may move the same notice to ZNS at the same moment (``reroute_unfetched``), and
+    exactly one of the two must win."""
     query = select(OutboxMessage).where(OutboxMessage.channel == channel,
                                         OutboxMessage.address == address)
     if after_id is None:
         query = query.where(OutboxMessage.state == "pending")
     else:
-        query = query.where(OutboxMessage.id > after_id)
+        query = query.where(OutboxMessage.id > after_id,
+                            col(OutboxMessage.state).in_(("pending", "sent")))
     rows = list(session.exec(query.order_by(col(OutboxMessage.id)).limit(200)).all())
+    given = []
     for row in rows:
-        if row.state == "pending":
-            row.state, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
-            session.add(row)
-    return [(row.id or 0, row.kind, _body(row)) for row in rows]
+        if row.state == "pending" and not _claim(session, row.id, "sent", sent_at=utcnow(),
+                                                  attempts=row.attempts + 1):
+            continue  # moved to another channel meanwhile
+        given.append(row)
+    return [(row.id or 0, row.kind, _body(row)) for row in given]
+
+
+def _claim(session: Session, row_id: int | None, state: str, **values: object) -> bool:
+    """Move a pending row to ``state`` unless someone else moved it first."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id, OutboxMessage.state == "pending")
+        .values(state=state, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

@@ -80,3 +80,12 @@ class InboundLimiter:
             self._told[key] = now
             return Verdict.REFUSE_AND_TELL
         return Verdict.REFUSE_QUIETLY
+
+    def wait_s(self, key: str) -> float:
+        """Seconds until ``key``'s next message fits: the window slides, so room frees only when
+        the oldest message counted leaves it (0 when one fits now)."""
+        now = self._clock()
+        times = [t for t in list(self._seen.get(key, ())) if now - t < self.window_s]  # a copy
+        if len(times) < self.limit:
+            return 0.0
+        return max(times[len(times) - self.limit] + self.window_s - now, 0.0)

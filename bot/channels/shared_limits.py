@@ -42,6 +42,20 @@ return 2
 """
 _VERDICTS = (Verdict.ALLOW, Verdict.REFUSE_AND_TELL, Verdict.REFUSE_QUIETLY)
 
+# KEYS: the window's sorted set. ARGV: limit, window in ms. Returns the milliseconds until the
+# next message fits: when the oldest entry still counted leaves the window (0 when one fits now).
+_WAIT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
+local count = #live / 2
+if count < limit then
+  return 0
+end
+return math.max(tonumber(live[2 * (count - limit) + 2]) + window - now, 0)
+"""
+
 _client: redis.Redis | None = None
 _client_lock = threading.Lock()
 
@@ -70,11 +84,15 @@ class RedisInboundLimiter:
         self.window_s = window_s
         self.prefix = prefix
         self._script = client.register_script(_SLIDING_WINDOW)
+        self._wait = client.register_script(_WAIT)
         self._warned = False
 
-    def check(self, key: str) -> Verdict:
+    def _keys(self, key: str) -> list[str]:
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        keys = [f"{self.prefix}:{digest}", f"{self.prefix}:told:{digest}"]
+        return [f"{self.prefix}:{digest}", f"{self.prefix}:told:{digest}"]
+
+    def check(self, key: str) -> Verdict:
+        keys = self._keys(key)
         try:
             code = int(self._script(keys=keys, args=[self.limit, int(self.window_s * 1000),
                                                      secrets.token_hex(8)]))
@@ -85,3 +103,13 @@ class RedisInboundLimiter:
             return Verdict.ALLOW
         self._warned = False
         return _VERDICTS[code]
+
+    def wait_s(self, key: str) -> float:
+        """``InboundLimiter.wait_s`` on Redis's clock; 0 when Redis does not answer (as ``check``
+        then lets the message through)."""
+        try:
+            wait_ms = int(self._wait(keys=self._keys(key)[:1],
+                                     args=[self.limit, int(self.window_s * 1000)]))
+        except redis.RedisError:
+            return 0.0
+        return wait_ms / 1000

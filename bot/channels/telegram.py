@@ -5,6 +5,12 @@ Long polling by default; ``TELEGRAM_MODE=webhook`` registers ``TELEGRAM_WEBHOOK_
 token and receives updates on ``MOTCUA_HOST:TELEGRAM_PORT/telegram/webhook``. Either way the same
 port answers ``/healthz`` once the bot is known to Telegram.
 
+Several hosts may run this process on one database. Telegram allows one long poll per bot (a second
+gets 409 Conflict) and each outbox row must be sent once, so polling and the outbox dispatcher run
+in one process at a time (``exclusive.run_alone``); the others stand by (``/healthz`` says
+``"updates": "standby"`` and counts in ``"lock_refused"`` how often it found the lock held),
+still taking webhooks in webhook mode, and one takes over within seconds when the active one dies.
+
 Handlers only translate Telegram ↔ Rasa: each citizen message goes to the relay (stored, deduplicated
 by update_id, rate limited) and each answer to the outbox (rate limited, retried, never lost).
 """
@@ -27,7 +33,7 @@ from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters,
 )
 
-from bot.channels import assisted, dedupe, texts
+from bot.channels import assisted, exclusive, texts
 from bot.channels.logsafe import setup_logging
 from bot.channels.outbox import Dispatcher
 from bot.channels.ratelimit import SendLimiter
@@ -42,6 +48,7 @@ from bot.rasa_client import BotMessage, RasaClient
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+UPDATES_LOCK = "telegram:updates"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -68,6 +75,8 @@ class TelegramChannel:
         self.relay = Relay(engine, self.rasa, self.dispatcher.wake, wiring.limits,
                            desk=wiring.desk, channel=CHANNEL,
                            helpers=assisted.Helpers.configured(wiring.helper_codes, self.helpers))
+        self.polling = False  # this process holds the long poll (polling mode)
+        self.lock_refused = 0  # times another process held the long poll's lock
 
     def _build(self) -> Application:
         builder = (
@@ -118,13 +127,16 @@ class TelegramChannel:
         if photo.file_size and photo.file_size > MAX_PHOTO_BYTES:
             await self._answer(update, texts.PHOTO_TOO_BIG)
             return
-        self.uploads.mkdir(parents=True, exist_ok=True)
         path = self.uploads / f"{uuid.uuid4().hex}.jpg"
         try:
+            await asyncio.to_thread(self.uploads.mkdir, parents=True, exist_ok=True)
             telegram_file = await photo.get_file()
             await telegram_file.download_to_drive(path)
-        except TelegramError:
-            log.warning("photo of update %s could not be downloaded", update.update_id)
+        except (TelegramError, OSError) as error:  # OSError: a full disk, an unwritable folder
+            log.warning("photo of update %s could not be downloaded (%s)", update.update_id,
+                        type(error).__name__)
+            with contextlib.suppress(OSError):  # no half-written photo left behind
+                path.unlink(missing_ok=True)
             await self._answer(update, "Tôi chưa tải được ảnh này. Bạn gửi lại ảnh giúp tôi nhé.")
             return
         image = {"source": CHANNEL, "path": str(path), "content_type": "image/jpeg",
@@ -168,8 +180,11 @@ class TelegramChannel:
                   if self.config.webhook_secret else "").encode()
 
         @app.get("/healthz")
-        async def healthz() -> dict[str, str]:
-            return {"status": "ok", "mode": self.config.mode}
+        async def healthz() -> dict[str, str | int]:
+            updates = "webhook" if self.config.mode == "webhook" else (
+                "polling" if self.polling else "standby")
+            return {"status": "ok", "mode": self.config.mode, "updates": updates,
+                    "lock_refused": self.lock_refused}
 
         @app.post(WEBHOOK_PATH)
         async def webhook(request: Request) -> dict[str, bool]:
@@ -196,15 +211,17 @@ class TelegramChannel:
             return
         app = self.application
         await app.start()
+        jobs = [self.relay.run(),
+                exclusive.run_alone(self.engine, f"outbox:{CHANNEL}", self.dispatcher.run)]
         if self.config.mode == "polling":
-            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            jobs.append(exclusive.run_alone(self.engine, UPDATES_LOCK, self._poll,
+                                            refused=self._lock_refused))
         else:
             await app.bot.set_webhook(
                 self.config.webhook_url, allowed_updates=ALLOWED_UPDATES,
                 secret_token=self.config.webhook_secret.get_secret_value(),
             )
-        workers = [asyncio.create_task(self.relay.run()), asyncio.create_task(self.dispatcher.run())]
-        dedupe.forget_old(self.engine)
+        workers = [asyncio.create_task(job) for job in jobs]
         server = _QuietServer(uvicorn.Config(self.web_app(), host=self.host,
                                              port=self.config.port, log_level="warning",
                                              access_log=False))
@@ -224,6 +241,24 @@ class TelegramChannel:
             await app.stop()
             await app.shutdown()
             await self.rasa.aclose()
+
+    def _lock_refused(self) -> None:
+        self.lock_refused += 1
+
+    async def _poll(self) -> None:
+        """Long polling until cancelled, in the one process holding ``UPDATES_LOCK``."""
+        updater = self.application.updater
+        # bootstrap_retries=-1: keep retrying getUpdates' bootstrap (deleteWebhook) on network
+        # errors, as PTB's default of 0 gives up at the first one and this process stops polling.
+        await updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+        self.polling = True
+        log.info("Telegram: tiến trình này nhận tin (long polling)")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.polling = False
+            if updater.running:
+                await updater.stop()
 
     async def _initialize(self, stop: asyncio.Event) -> bool:
         """getMe until Telegram answers; False if stopped first. A bad token ends the process."""

@@ -40,6 +40,14 @@ STALE_BUTTON = "Nút này đã cũ. Bạn gõ lại câu hỏi để tôi trả 
 
 PHOTO_TOO_BIG = "Ảnh lớn quá. Bạn gửi ảnh nhỏ hơn 10 MB (chụp lại hoặc gửi dạng ảnh, không gửi dạng tệp)."
 
+PHOTO_NOT_DOWNLOADED = (
+    "Tôi chưa tải được ảnh bạn gửi. Bạn gửi lại ảnh (kèm chú thích nếu có) giúp tôi nhé."
+)
+
+PHOTO_NOT_IMAGE = (
+    "Tệp bạn gửi không phải ảnh JPG, PNG hay WebP. Bạn chụp ảnh rồi gửi lại giúp tôi nhé."
+)
+
 PHOTO_CAPTIONLESS = "Tôi gửi một ảnh"
 
 TRACK_USAGE = "Bạn gõ /tracuu kèm mã phản ánh, ví dụ: /tracuu PA-7K3Q9M"

@@ -33,9 +33,11 @@ def describe(status: PublicStatus) -> str:
         if status.can_give_feedback:
             lines.append("Bạn có thể đánh giá kết quả trên trang tra cứu phản ánh.")
     elif status.can_add_info:
-        lines.append(f"Cơ quan cần bạn bổ sung thông tin (xem ghi chú). Bạn nhắn «Bổ sung {status.code}» "
-                     "kèm nội dung (có ảnh thì gửi ảnh với chú thích đó), hoặc trả lời trên trang "
-                     "tra cứu phản ánh.")
+        # Codes are public: only the chat that filed it, or the receipt key, can add information.
+        lines.append(f"Cơ quan cần bổ sung thông tin (xem ghi chú). Người gửi phản ánh nhắn «Bổ sung "
+                     f"{status.code}» kèm nội dung trong cuộc trò chuyện đã gửi (có ảnh thì gửi ảnh "
+                     "với chú thích đó), hoặc trả lời trên trang tra cứu phản ánh với mã bí mật trên "
+                     "biên nhận.")
     else:
         lines.append(f"Hạn trả lời dự kiến: {status.expected_answer_date:%d/%m/%Y}. "
                      f"Bạn gõ lại /tracuu {status.code} để xem khi có kết quả.")

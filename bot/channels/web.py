@@ -6,13 +6,18 @@ last reply it showed. The POST waits, bounded, until that message is answered â€
 conversation is known to be waiting for Rasa â€” and returns every reply after the cursor; the page
 polls ``updates`` for what comes later (officer answers, the answer after an outage). Fetched
 outbox rows count as delivered (``outbox.take``).
+
+Past capacity the page is told when to send again, and sends the same message with the same id:
+too fast for this chat (the intake's limit; the refusal keeps nothing, so the resend is not a
+duplicate), or too many web messages already waiting for Rasa (the bounded queue).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -23,7 +28,7 @@ from bot.channels.intake import Inbound, IntakeLimits, Outcome
 from bot.channels.officers import KIND as OFFICER_KIND
 from bot.channels.outbox import take
 from bot.channels.pulse import Pulse
-from bot.channels.records import InboxMessage, OutboxMessage
+from bot.channels.records import InboxMessage, OutboxMessage, SeenEvent
 from bot.channels.relay import Relay
 from bot.handover.desk import HandoverDesk
 from bot.rasa_client import BotMessage, RasaClient
@@ -31,6 +36,7 @@ from feedback.db import session_scope
 
 CHANNEL = "web"
 SENDER_PREFIX = "web-"
+BUSY_RETRY_S = 5  # when the queue is full: Rasa answers a few messages a second
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Exchange:
     assisted: str | None  # the open assisted session's code
     outcome: Outcome | None = None
     notes: list[str] = field(default_factory=list)
+    busy: bool = False  # not taken: too many web messages wait for Rasa
+    retry_after_s: int = 0  # not taken: the page sends the same message again after this
 
 
 def conversation_id(address: str) -> str:
@@ -104,17 +112,23 @@ class WebChat:
         """Take one message from the page and return what it can show now (``after``: the page's
         cursor, None when it has none)."""
         key = f"m{client_id}" if client_id else f"r{secrets.token_hex(8)}"
-        receipt = await self.relay.accept(
-            Inbound(CHANNEL, address, conversation_id(address), text, key))
+        if await asyncio.to_thread(self._full, key):
+            exchange = await self.updates(address, after)
+            return replace(exchange, busy=True, retry_after_s=BUSY_RETRY_S)
+        receipt = await self.relay.accept(Inbound(CHANNEL, address, conversation_id(address), text,
+                                                  key, resent_if_too_fast=True))
+        if receipt.outcome is Outcome.TOO_FAST:
+            # The window slides: room frees when the oldest message counted leaves it. The key is
+            # the one intake counts under (channel:address).
+            wait = await asyncio.to_thread(self.relay.intake.limiter.wait_s, f"{CHANNEL}:{address}")
+            return replace(await self.updates(address, after), outcome=receipt.outcome,
+                           retry_after_s=max(math.ceil(wait), 1))
         if receipt.outcome in (Outcome.ACCEPTED, Outcome.DUPLICATE):
             await self._settled(address, receipt.inbox_id)
         exchange = await self.updates(address, after)
         notes = []
-        if not exchange.messages:
-            if receipt.outcome is Outcome.TOO_FAST:
-                notes.append(texts.RATE_LIMITED)  # said once on push channels; a page asks each time
-            elif exchange.pending:
-                notes.append(await asyncio.to_thread(self._waiting_note, address))
+        if not exchange.messages and exchange.pending:
+            notes.append(await asyncio.to_thread(self._waiting_note, address))
         return Exchange(exchange.messages, exchange.cursor, exchange.pending, exchange.handover,
                         exchange.assisted, receipt.outcome, notes)
 
@@ -147,6 +161,18 @@ class WebChat:
                     return True
             head = _head(session, address)
             return head is None or head.attempts > 0  # nothing waits, or Rasa is known to be down
+
+    def _full(self, key: str) -> bool:
+        """True when ``web_max_pending`` web messages wait for Rasa and this one is not among
+        them (a resend of a message already taken is never refused)."""
+        with Session(self.engine) as session:
+            if session.get(SeenEvent, (CHANNEL, key[:100])) is not None:
+                return False
+            waiting = session.exec(
+                select(func.count()).select_from(InboxMessage)
+                .where(InboxMessage.channel == CHANNEL, InboxMessage.state == "pending")
+            ).one()
+        return waiting >= self.limits.web_max_pending
 
     def _waiting_note(self, address: str) -> str:
         with Session(self.engine) as session:

@@ -5,8 +5,10 @@ key) is checked before anything else, then its age: an event whose signed ``time
 than ``ZALO_MAX_EVENT_AGE_S`` is a replay and is answered 200 with ``"ignored": "stale"`` (a non-200
 would only make Zalo post it again, and disable the webhook after repeated failures). Text
 (NFC-normalised before any limit), image and button events (a tapped ``oa.query.hide`` button
-arrives as text carrying its payload) go to the relay, and replies leave through the OA message
-API from the outbox; ZNS receipts and template status changes go to ``zns_events``. The event is
+arrives as text carrying its payload) go to the relay — a photo first downloaded into the uploads
+folder (``zalo_photos``), as Telegram's, so that "bổ sung PA-…" can attach it to the petition —
+and replies leave through the OA message API from the outbox; ZNS receipts and template status
+changes go to ``zns_events``. The event is
 stored before Zalo gets its 200.
 
 Mount with ``app.include_router(zalo.create_router(config, wiring))``; the
@@ -21,20 +23,24 @@ import hashlib
 import hmac
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request
+from sqlmodel import Session
 
-from bot.channels import assisted, dedupe, exclusive, texts
+from bot.channels import assisted, exclusive, texts
 from bot.channels.outbox import Dispatcher
 from bot.channels.ratelimit import SendLimiter
-from bot.channels.relay import Inbound, Relay
+from bot.channels.records import SeenEvent
+from bot.channels.relay import Inbound, Outcome, Receipt, Relay
 from bot.channels.webhooks import event_age_s, normalise_text, parse_object, read_body
 from bot.channels.wiring import ChannelWiring
 from bot.channels.zalo_api import ZaloSender
 from bot.channels.zalo_config import ZaloConfig
+from bot.channels.zalo_photos import PhotoRefused, PhotoSources, download
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.channels.zns import ZnsSender
 from bot.channels.zns_events import handle_zns_event
@@ -75,6 +81,8 @@ class ZaloChannel:
         self.config = config
         self.engine = wiring.engine
         self.client = httpx.AsyncClient(timeout=15.0)
+        self.uploads = wiring.uploads_dir / CHANNEL
+        self.photo_sources = PhotoSources(config.photo_sources)
         self.rasa = RasaClient(wiring.rasa_url)
         self.tokens = ZaloTokens(config, self.engine, self.client)  # one per process: OA and ZNS
         self.dispatcher = Dispatcher(self.engine, ZaloSender(config, self.engine, self.client, self.tokens),
@@ -91,7 +99,7 @@ class ZaloChannel:
 
     def workers(self) -> list[asyncio.Task[None]]:
         """Everything that runs while the web app runs, each cancelled when it stops."""
-        jobs = [self.relay.run(), self.tokens.keep_fresh(), dedupe.prune_forever(self.engine),
+        jobs = [self.relay.run(), self.tokens.keep_fresh(),
                 # one dispatcher per outbox, however many web workers run this (exclusive.py)
                 *(exclusive.run_alone(self.engine, f"outbox:{d.sender.channel}", d.run)
                   for d in self.dispatchers)]
@@ -119,19 +127,40 @@ class ZaloChannel:
         if name == "user_send_text":
             await self._relay(user, str(message.get("text") or ""), key)
         elif name == "user_send_image":
-            urls = [a.get("payload", {}).get("url") for a in message.get("attachments") or []
-                    if isinstance(a, dict) and isinstance(a.get("payload"), dict)]
-            image = {"source": CHANNEL, "url": urls[0]} if urls and urls[0] else None
-            text = str(message.get("text") or "") or texts.PHOTO_CAPTIONLESS
-            await self._relay(user, text, key, {"image": image} if image else {})
+            await self._photo(user, message, key)
         elif name == "follow":
             await self.relay.answer(CHANNEL, user, key, [BotMessage(text=texts.WELCOME)])
         elif name in UNSUPPORTED_EVENTS:
             await self.relay.answer(CHANNEL, user, key, [BotMessage(text=texts.UNSUPPORTED)])
 
-    async def _relay(self, user: str, text: str, key: str, metadata: dict[str, Any] | None = None) -> None:
+    async def _relay(self, user: str, text: str, key: str,
+                     metadata: dict[str, Any] | None = None) -> Receipt:
         inbound = Inbound(CHANNEL, user, f"{CHANNEL}-{user}", normalise_text(text), key, metadata or {})
-        await self.relay.accept(inbound)
+        return await self.relay.accept(inbound)
+
+    async def _photo(self, user: str, message: dict[str, Any], key: str) -> None:
+        """Download the photo, then relay it with its caption; or tell the citizen what to do."""
+        urls = [a["payload"].get("url") for a in message.get("attachments") or []
+                if isinstance(a, dict) and isinstance(a.get("payload"), dict)]
+        url = urls[0] if urls and isinstance(urls[0], str) and urls[0] else None
+        text = str(message.get("text") or "") or texts.PHOTO_CAPTIONLESS
+        if url is None:
+            await self._relay(user, text, key)
+            return
+        if await asyncio.to_thread(self._seen, key):
+            return  # Zalo posted it again (we were slow): it was handled, fetch nothing
+        try:
+            image = await download(self.client, url, self.photo_sources, self.uploads)
+        except PhotoRefused as refusal:
+            await self.relay.answer(CHANNEL, user, key, [BotMessage(text=str(refusal))])
+            return
+        receipt = await self._relay(user, text, key, {"image": image})
+        if receipt.outcome is not Outcome.ACCEPTED:  # a replay meanwhile, too fast: not kept
+            Path(image["path"]).unlink(missing_ok=True)
+
+    def _seen(self, key: str) -> bool:
+        with Session(self.engine) as session:
+            return session.get(SeenEvent, (CHANNEL, key[:100])) is not None
 
 
 def create_router(config: ZaloConfig, wiring: ChannelWiring) -> APIRouter:

@@ -24,6 +24,9 @@ class ZaloConfig(BaseModel):
     # Zalo re-posts an unanswered event for about two hours (30 s, 5, 15, 30, 60 min), so keep
     # this longer than that or a retried event after an outage would be lost.
     max_event_age_s: float = 3 * 3600.0
+    # Where the photos citizens send may be downloaded from (bot/channels/zalo_photos.py):
+    # "scheme://host[:port]" entries, comma-separated, "*." for any subdomain. Zalo's CDN.
+    photo_sources: str = "https://*.zadn.vn,https://*.zdn.vn"
     # ZNS: petition notices to the citizen's phone from approved templates, with the OA's token.
     zns_enabled: bool = False
     zns_development: bool = False  # mode=development: only the OA's and app's admins receive

@@ -151,7 +151,7 @@ class HandoverDesk:
         request = self.get(request_id)
         if request.status is not Status.CLAIMED or request.claimed_by != officer:
             raise HandoverError("Bạn cần nhận yêu cầu này trước khi trả lời.")
-        text = text.strip()
+        text = text.replace("\x00", "").strip()  # PostgreSQL's text holds no NUL
         if not text:
             raise HandoverError("Câu trả lời đang trống.")
         return self._add(request_id, "officer", officer, text[:MAX_MESSAGE_CHARS])

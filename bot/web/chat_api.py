@@ -2,7 +2,13 @@
 (bot/channels/web.py), which goes through the same inbox and outbox as Telegram and Zalo.
 
 The browser never talks to Rasa: Rasa stays on loopback, and each browser gets its own
-conversation through an HTTP-only cookie, which is also the channel's address for replies.
+conversation through an HTTP-only cookie (Secure behind HTTPS), which is also the channel's
+address for replies.
+
+Past capacity a message is not taken and the answer says when to send it again, as nginx's own
+refusals do: 429 (this chat sends too fast), 503 (too many messages wait for Rasa, or the
+database is busy), each with ``Retry-After``, ``retry_after`` and an ``error`` for the citizen.
+The page then sends the same message with the same id, so nothing is lost or answered twice.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Cookie, FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.channels.intake import Outcome
 from bot.channels.web import Exchange, WebChat
@@ -24,6 +32,10 @@ SESSION_COOKIE = "motcua_chat"
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EMPTY = "Bạn chưa nhập gì. Hãy gõ câu hỏi, ví dụ: «đăng ký khai sinh cho con»."
 STATUS = {Outcome.TOO_LONG: 413, Outcome.TOO_FAST: 429}
+DB_BUSY_RETRY_S = 5
+# What the citizen reads when a message was not taken; the page says it again with a countdown.
+TOO_FAST = "Bạn gửi nhanh quá. Hãy đợi {seconds} giây rồi gửi lại."
+BUSY = "Hệ thống đang quá tải. Tin nhắn chưa được gửi: hãy đợi khoảng {seconds} giây rồi gửi lại."
 
 
 class ChatIn(BaseModel):
@@ -47,8 +59,16 @@ def _body(exchange: Exchange) -> dict[str, object]:
     }
 
 
-def create_router(chat: WebChat) -> APIRouter:
-    """The two routes, with a lifespan that runs the web channel's worker while the app serves."""
+def _retry_later(status: int, seconds: int, content: dict[str, object]) -> JSONResponse:
+    """A message not taken: when to send it again, in the header and in the body."""
+    text = (TOO_FAST if status == 429 else BUSY).format(seconds=seconds)
+    return JSONResponse(status_code=status, headers={"Retry-After": str(seconds)},
+                        content={**content, "error": text, "retry_after": seconds})
+
+
+def create_router(chat: WebChat, secure_cookies: bool = False) -> APIRouter:
+    """The two routes, with a lifespan that runs the web channel's worker while the app serves;
+    ``secure_cookies``: the chat cookie travels over HTTPS only (``MOTCUA_SECURE_COOKIES``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,13 +88,24 @@ def create_router(chat: WebChat) -> APIRouter:
         address = _address(motcua_chat)
         client_id = body.id if CLIENT_ID.fullmatch(body.id) else ""
         after = min(body.after, 2**62) if body.after >= 0 else None
-        exchange = await chat.say(address, text, client_id, after)
-        status = STATUS.get(exchange.outcome, 200)
-        content = _body(exchange)
-        if status != 200:  # refused: the page shows it as an error, scripts read "error"
-            content["error"] = next(iter(exchange.notes + [m["text"] for m in exchange.messages]), "")
-        reply = JSONResponse(status_code=status, content=content)
-        reply.set_cookie(SESSION_COOKIE, address, httponly=True, samesite="lax", max_age=30 * 86400)
+        try:
+            exchange = await chat.say(address, text, client_id, after)
+        except (OperationalError, PoolTimeout):  # the database is locked or out of connections
+            reply = _retry_later(503, DB_BUSY_RETRY_S, {"messages": []})
+        else:
+            status = 503 if exchange.busy else STATUS.get(exchange.outcome, 200)
+            if exchange.retry_after_s:
+                reply = _retry_later(status, exchange.retry_after_s, _body(exchange))
+            else:
+                content = _body(exchange)
+                if status != 200:  # refused: the page shows it as an error, scripts read "error"
+                    content["error"] = next(
+                        iter(exchange.notes + [m["text"] for m in exchange.messages]), "")
+                # A resend of a message already taken: its answer may have been shown already.
+                content["duplicate"] = exchange.outcome is Outcome.DUPLICATE
+                reply = JSONResponse(status_code=status, content=content)
+        reply.set_cookie(SESSION_COOKIE, address, httponly=True, samesite="lax",
+                         secure=secure_cookies, max_age=30 * 86400)
         return reply
 
     @router.get("/chat/updates")
@@ -85,6 +116,9 @@ def create_router(chat: WebChat) -> APIRouter:
         if not motcua_chat or _address(motcua_chat) != motcua_chat:
             return {"messages": [], "cursor": max(after, 0), "pending": False, "handover": False,
                     "assisted": None}
-        return _body(await chat.updates(motcua_chat, after if after >= 0 else None))
+        try:
+            return _body(await chat.updates(motcua_chat, after if after >= 0 else None))
+        except (OperationalError, PoolTimeout):
+            return _retry_later(503, DB_BUSY_RETRY_S, {"messages": []})
 
     return router

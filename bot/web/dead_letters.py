@@ -9,7 +9,6 @@ fixing) are shown above the list. Same login, session and CSRF protection as the
 from __future__ import annotations
 
 import json
-import re
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +20,8 @@ from bot.channels.alerts import active_alerts
 from bot.channels.outbox import dead_letters, requeue
 from bot.channels.records import OutboxMessage
 from feedback.lifecycle import Role
+from feedback.receipts import hide_keys
+from feedback.redact import redact
 from feedback.web.deps import (
     TEMPLATES_DIR,
     WebContext,
@@ -37,7 +38,6 @@ CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo OA", "zns": "Zalo ZNS (s
                   "web": "Trò chuyện trên web"}
 KIND_LABELS = {"notice": "Thông báo phản ánh", "reply": "Trả lời trò chuyện"}
 GENERIC_HINT = "Nền tảng từ chối tin nhắn (mã {code}). Báo bộ phận kỹ thuật nếu lỗi lặp lại."
-_LONG_NUMBER = re.compile(r"\d{8,}")
 
 
 def mask(address: str, visible: int = 3) -> str:
@@ -48,9 +48,10 @@ def mask(address: str, visible: int = 3) -> str:
 
 
 def preview(row: OutboxMessage, limit: int = 160) -> str:
-    """The start of the message, with long numbers (phones, ID numbers) masked."""
-    text = str(json.loads(row.body).get("text") or "(ảnh)")
-    text = _LONG_NUMBER.sub(lambda m: mask(m.group(0)), text)
+    """The start of the message with personal data (phones, ID numbers, e-mails, names, house
+    numbers) replaced as on the public pages: an admin needs the gist, not the citizen's details.
+    Cut after redacting, so a number split at the cut is never half shown."""
+    text = hide_keys(redact(str(json.loads(row.body).get("text") or ""))) or "(ảnh)"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -59,7 +60,7 @@ def build(ctx: WebContext, engine: Engine) -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     templates = make_templates()
     templates.env.loader = ChoiceLoader([FileSystemLoader(HERE_TEMPLATES), FileSystemLoader(str(TEMPLATES_DIR))])
-    templates.env.filters.update(mask=mask, preview=preview)
+    templates.env.filters.update(mask=mask, preview=preview, redact=redact)
     templates.env.globals.update(CHANNEL_LABELS=CHANNEL_LABELS, KIND_LABELS=KIND_LABELS,
                                  GENERIC_HINT=GENERIC_HINT)
     directory = ctx.service.directory

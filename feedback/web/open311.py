@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from feedback import codes, queries
 from feedback.deadlines import VN_TZ
 from feedback.queries import PublicItem
+from feedback.receipts import shown
 from feedback.service import Contact, FeedbackError, PetitionInput
 from feedback.web.deps import WebContext, int_or_none, read_form
 
@@ -146,7 +147,11 @@ def build(ctx: WebContext) -> APIRouter:
             ), actor="open311")
         except FeedbackError as exc:
             return error(400, str(exc))
-        notice = f"Đã tiếp nhận, chuyển {filed.unit_name}; hạn trả lời {filed.expected_answer_date:%d/%m/%Y}."
+        # The receipt key goes back to the client that filed (its user adds information with it
+        # on the lookup page); nothing else in Open311 ever shows it.
+        notice = (f"Đã tiếp nhận, chuyển {filed.unit_name}; hạn trả lời "
+                  f"{filed.expected_answer_date:%d/%m/%Y}. Mã bí mật để bổ sung thông tin trên "
+                  f"trang tra cứu: {shown(filed.receipt_key)}.")
         return JSONResponse([{"service_request_id": filed.code, "service_notice": notice,
                               "account_id": None}])
 

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from feedback import codes, queries
-from feedback.service import FeedbackError, NotFound, Photo
+from feedback.service import FeedbackError, KeyLocked, NotFound, Photo, WrongKey
 from feedback.web.deps import WebContext, read_form
 
 PER_PAGE = 20
@@ -65,10 +65,12 @@ def build(ctx: WebContext) -> APIRouter:
 
     @router.post("/{code}/bo-sung")
     async def add_info(request: Request, code: str) -> HTMLResponse:
-        """The citizen answers an officer's question from the lookup page: text, a photo or both."""
+        """The citizen answers an officer's question from the lookup page: text, a photo or both,
+        with the receipt key (codes are public; the key proves the citizen filed the petition)."""
         form = await read_form(request)
         normal = codes.normalise(code[:32]) or ""
         text = str(form.get("text") or "")
+        key = str(form.get("ma_bi_mat") or "")[:64]
         upload = form.get("photo")
         photo = (Photo(upload.filename, upload.content_type or "", await upload.read())
                  if isinstance(upload, UploadFile) and upload.filename else None)
@@ -77,14 +79,16 @@ def build(ctx: WebContext) -> APIRouter:
             if not fresh:
                 raise FeedbackError("Trang đã mở quá lâu. Bạn gửi lại nội dung bổ sung ở khung dưới.")
             status = await run_in_threadpool(service.citizen_add_info, normal, text, photo,
-                                             channel="web")
+                                             channel="web", receipt_key=key)
         except FeedbackError as exc:
             try:
                 status = await run_in_threadpool(service.lookup, normal)
             except NotFound as missing:
                 return page(request, "public/lookup.html", 404, status=None, error=str(missing),
                             code=code[:32])
-            return page(request, "public/lookup.html", 400 if fresh else 403, status=status,
+            refused = (429 if isinstance(exc, KeyLocked) else 403 if isinstance(exc, WrongKey)
+                       else 400)
+            return page(request, "public/lookup.html", refused if fresh else 403, status=status,
                         error=None, code=status.code, info_token=info_token(ctx, status.code),
                         info_error=str(exc), info_text=text)
         return page(request, "public/lookup.html", status=status, error=None, code=status.code,

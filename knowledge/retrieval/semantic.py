@@ -11,12 +11,17 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from knowledge.retrieval.onnx_encoder import OnnxEncoder
+from knowledge.retrieval.onnx_encoder import ONNX_FILE, Q4_FILE, OnnxEncoder
 
 # Encoding time grows with length (~0.35 ms a token on two cores): a 260-token question took 120 ms.
 # Cut at 128: hit@1, hit@5 and mrr@10 unchanged on all three evaluation sets; the lexical indexes
 # read the question whole.
 QUERY_MAX_TOKENS = 128
+# The first of these exports the model folder has is run (see ``onnx_encoder``).
+EXPORTS = (Q4_FILE, ONNX_FILE)
+# One ONNX Runtime thread: on two cores shared with Rasa, a second thread that spins waiting for
+# work made a question's p95 2–6× slower (bench/encoder.py); a question is one small batch anyway.
+THREADS = 1
 
 
 def resolve_model(model: str | None) -> str | None:
@@ -28,12 +33,21 @@ class Encoder:
     """A sentence-transformers model with the e5 "query: " / "passage: " prompts when it has them.
 
     A local folder with an ONNX export (``knowledge.retrieval.onnx_encoder``, made at set-up) runs
-    on ONNX Runtime instead: the same vectors, in half the time.
+    on ONNX Runtime instead: the same vectors, in half the time — on its compact 4-bit export
+    when there is one (a sixth of the weights' memory, faster, cosine 0.9999). ``exports``: the
+    files to try, in order (paths inside the folder, or absolute); by default ``EXPORTS``.
     """
 
-    def __init__(self, model: str, onnx: bool = True) -> None:
+    def __init__(
+        self, model: str, onnx: bool = True, exports: tuple[Path, ...] | None = None,
+        threads: int = THREADS,
+    ) -> None:
         self.name = model
-        self._onnx = OnnxEncoder.for_folder(model) if onnx else None
+        self._onnx = None
+        for export in (exports or EXPORTS) if onnx else ():
+            self._onnx = OnnxEncoder.for_folder(model, export, threads)
+            if self._onnx is not None:
+                break
         self._model = None
         if self._onnx is None:
             from sentence_transformers import SentenceTransformer
@@ -43,6 +57,11 @@ class Encoder:
     @property
     def backend(self) -> str:
         return "onnxruntime" if self._onnx is not None else "sentence-transformers"
+
+    @property
+    def export(self) -> Path | None:
+        """The ONNX file run, None on sentence-transformers."""
+        return self._onnx.file if self._onnx is not None else None
 
     def _encode(
         self, texts: list[str], kind: str, progress: bool, max_tokens: int | None = None

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from feedback.db import for_writes
 from knowledge.catalogue import CatalogueStore, load_shipped_catalogue
 from knowledge.catalogue.card import render_card
 from knowledge.catalogue.report import (
@@ -34,7 +35,9 @@ def _store(db: str | None) -> CatalogueStore:
 def import_command(db: str | None = DB_OPTION) -> None:
     """Parse both shipped catalogues and import them (only changed procedures get a new version)."""
     procedures = load_shipped_catalogue()
-    result = _store(db).import_procedures(track(procedures, description="Đang nhập thủ tục…"))
+    # It reads, then writes, in one transaction: on SQLite, take the write lock first (feedback.db).
+    store = CatalogueStore(for_writes(_store(db).engine))
+    result = store.import_procedures(track(procedures, description="Đang nhập thủ tục…"))
     console.print(
         f"Đã nhập {result.total} thủ tục: {len(result.added)} mới, "
         f"{len(result.updated)} cập nhật, {result.unchanged} không đổi."

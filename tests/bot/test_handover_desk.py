@@ -41,6 +41,13 @@ def test_claim_answer_and_hand_back(desk: HandoverDesk) -> None:
     assert [m.sender for m in desk.transcript(request.id)] == ["citizen", "system", "officer", "system"]
 
 
+def test_a_pasted_nul_character_is_dropped_not_a_crash(desk: HandoverDesk) -> None:
+    request = desk.open("web-nul", "web")
+    desk.claim(request.id, "Chị Lan")
+    desk.reply(request.id, "Chị Lan", "Bạn mang\x00 giấy chứng sinh nhé.")  # PostgreSQL refuses NUL
+    assert desk.transcript(request.id)[-1].text == "Bạn mang giấy chứng sinh nhé."
+
+
 def test_push_channels_get_each_officer_message_once(desk: HandoverDesk) -> None:
     on_telegram = desk.open("telegram-42", "telegram", address="42")
     desk.open("web-abc", "web")  # no address to forward to
@@ -73,7 +80,7 @@ def _csrf(page: str) -> str:
 
 
 def test_web_chat_and_console_round_trip(tmp_path: Path) -> None:
-    settings = Settings(rasa_port=free_port(), data_dir=tmp_path)
+    settings = Settings(rasa_port=free_port(), data_dir=tmp_path, db_url=migrated_url(tmp_path))
     app = create_app(settings)
     with TestClient(app) as browser, TestClient(app) as officer:
         browser.cookies.set("motcua_chat", "abc123")

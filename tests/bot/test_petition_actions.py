@@ -18,6 +18,7 @@ from feedback.config import FeedbackConfig
 from feedback.db import session_scope
 from feedback.lifecycle import Role
 from feedback.models import Attachment, Petition
+from feedback.receipts import ChatIdentity
 from feedback.service import FeedbackService, PetitionInput
 from feedback.validation import DESCRIPTION_TOO_LONG, DESCRIPTION_TOO_SHORT, MAX_DESCRIPTION_CHARS
 from feedback.web import build_service
@@ -26,6 +27,7 @@ from tests.support.database import migrated_url
 ROAD = "Đường thôn Nà Lầy bị sụt lún, nhiều ổ gà lớn, xe máy đi lại rất nguy hiểm."
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256))
 ADMIN = OfficerView(1, "quantri", "Quản trị", Role.ADMIN, "van-phong-ubnd-tinh")
+CITIZEN_CHAT = {"channel": "telegram", "address": "42"}  # the chat the petitions are filed from
 
 
 @pytest.fixture
@@ -41,7 +43,8 @@ def uploads(tmp_path: Path) -> Path:
 
 
 def petition(service: FeedbackService, asked: bool = True, text: str = ROAD) -> Petition:
-    code = service.file_petition(PetitionInput(description=text, location_text="phường Kỳ Lừa")).code
+    code = service.file_petition(PetitionInput(description=text, location_text="phường Kỳ Lừa",
+                                               filed_from=ChatIdentity("telegram", "42"))).code
     with session_scope(service.engine) as s:
         stored = s.exec(select(Petition).where(Petition.code == code)).one()
     if asked:
@@ -52,7 +55,7 @@ def petition(service: FeedbackService, asked: bool = True, text: str = ROAD) -> 
 def run(service: FeedbackService, uploads: Path, text: str, **metadata) -> tuple[list[dict], list]:
     tracker = Tracker(
         "citizen-1", {}, {"text": text, "intent": {"name": "add_petition_info"}, "entities": [],
-                          "metadata": metadata},
+                          "metadata": {**CITIZEN_CHAT, **metadata}},
         [], False, None, {}, "action_listen",
     )
     dispatcher = CollectingDispatcher()
@@ -83,7 +86,7 @@ def test_text_answers_the_request(service, uploads) -> None:
     messages, events = run(service, uploads, f"bo sung {p.code.lower()} doan gan nha van hoa thon",
                            channel="telegram")
     assert [m["response"] for m in messages] == ["utter_info_added"]
-    assert messages[0]["code"] == p.code and messages[0]["photo"] == ""
+    assert messages[0]["code"] == p.code
     assert SlotSet("tracking_code", p.code) in events
     assert status_of(service, p.code) == "accepted"
 
@@ -94,8 +97,7 @@ def test_a_photo_with_the_code_as_caption(service, uploads) -> None:
     photo.write_bytes(JPEG)
     messages, _ = run(service, uploads, f"Bổ sung {p.code}",
                       image={"source": "telegram", "path": str(photo), "content_type": "image/jpeg"})
-    assert [m["response"] for m in messages] == ["utter_info_added"]
-    assert messages[0]["photo"]
+    assert [m["response"] for m in messages] == ["utter_info_added_photo"]
     with session_scope(service.engine) as s:
         assert [a.data for a in s.exec(select(Attachment))] == [JPEG]
 
@@ -115,7 +117,7 @@ def test_a_path_outside_the_uploads_is_never_read(service, uploads, tmp_path) ->
 @pytest.mark.parametrize(("message", "response"), [
     ("bổ sung thông tin cho phản ánh", "utter_ask_info_code"),
     ("Bổ sung PA-22222B đoạn gần chợ", "utter_info_unknown_code"),  # wrong check character
-    ("Bổ sung PA-222222 đoạn gần chợ", "utter_info_unknown_code"),  # no such petition
+    ("Bổ sung PA-222222 đoạn gần chợ", "utter_info_not_yours"),  # no such petition: not told
 ])
 def test_no_code_or_an_unknown_one(service, uploads, message: str, response: str) -> None:
     messages, events = run(service, uploads, message)
@@ -134,8 +136,8 @@ def test_nothing_to_add_or_nobody_asked(service, uploads) -> None:
     assert status_of(service, not_asked.code) == "received"
     merged = petition(service, asked=False)  # the same road again: merged with the first
     messages, _ = run(service, uploads, f"Bổ sung {merged.code} đoạn gần chợ")
-    assert [m["response"] for m in messages] == ["utter_info_not_awaited"]
-    assert messages[0]["status"] == f"đã gộp với phản ánh {asked.code}"
+    assert [m["response"] for m in messages] == ["utter_info_not_awaited_merged"]
+    assert messages[0]["original"] == asked.code
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -4,6 +4,9 @@ mode, against the real web app and a fake Rasa REST server on loopback (no train
 from __future__ import annotations
 
 import json
+import math
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from motcua.settings import Settings
 from motcua.web import create_app
 from tests.channels.conftest import wait_for
 from tests.support.fake_rasa import FakeRasa
-from tests.support.database import migrated_url
+from tests.support.database import backend, migrated_url
 
 HELPER_CODE = "LS-2026-LAN"
 COOKIE = "abc123"
@@ -42,7 +45,8 @@ def chat(tmp_path: Path, rasa: FakeRasa,
         monkeypatch.setenv("MOTCUA_ASSISTED_HELPERS", f"{HELPER_CODE}:Nguyễn Thị Lan")
         for name, value in {"retry_base_s": "0.2", "retry_max_s": "0.4", **limits}.items():
             monkeypatch.setenv(f"MOTCUA_CHANNEL_{name.upper()}", value)
-        client = TestClient(create_app(Settings(rasa_port=rasa.port, data_dir=tmp_path)))
+        client = TestClient(create_app(Settings(rasa_port=rasa.port, data_dir=tmp_path,
+                                                db_url=migrated_url(tmp_path))))
         clients.append(client.__enter__())
         client.cookies.set("motcua_chat", COOKIE)
         return client
@@ -132,13 +136,92 @@ def test_a_double_submit_is_answered_once(chat, rasa: FakeRasa, tmp_path: Path) 
 
 def test_too_many_messages_a_minute_are_refused_with_a_reason(chat, rasa: FakeRasa) -> None:
     client = chat(max_per_minute="3")
+    first = time.monotonic()
     for n in range(3):
         say(client, f"câu hỏi {n}")
     for _ in range(2):  # told every time: a page, unlike a push channel, waits for an answer
         response = client.post("/api/chat", json={"message": "câu hỏi nữa"})
+        since = time.monotonic() - first
         assert response.status_code == 429
-        assert response.json()["error"] == texts.RATE_LIMITED
+        # The window slides: room frees when the first message leaves the minute.
+        wait = int(response.headers["Retry-After"])
+        assert math.floor(60 - since) <= wait <= 60
+        assert response.json()["retry_after"] == wait
+        assert response.json()["error"] == f"Bạn gửi nhanh quá. Hãy đợi {wait} giây rồi gửi lại."
+        assert response.json()["messages"] == []  # the refusal is not a reply in the chat
     assert rasa.messages() == ["câu hỏi 0", "câu hỏi 1", "câu hỏi 2"]
+
+
+def test_a_message_refused_as_too_fast_is_taken_when_resent_with_its_id(chat, rasa: FakeRasa,
+                                                                         tmp_path: Path) -> None:
+    client = chat(max_per_minute="1", rate_window_s="1")
+    first = say(client, "một", message_id="m-1")
+    body = {"message": "hai", "id": "m-2", "after": first["cursor"]}
+    refused = client.post("/api/chat", json=body)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+
+    def resent() -> dict | None:  # what the page does after Retry-After, until it is taken
+        response = client.post("/api/chat", json=body)
+        assert response.status_code in (200, 429), response.text
+        return response.json() if response.status_code == 200 else None
+
+    taken = wait_for(resent, 30, "the resend to be taken")
+    assert texts_of(taken) == ["Trả lời: hai"]
+    assert texts_of(say(client, "hai", after=first["cursor"], message_id="m-2")) == ["Trả lời: hai"]
+    assert rasa.messages() == ["một", "hai"]  # answered once, however often it was sent
+    with Session(open_store(migrated_url(tmp_path))) as session:
+        assert [r.text for r in session.exec(select(InboxMessage)).all()] == ["một", "hai"]
+
+
+def test_past_the_queue_bound_a_message_is_refused_until_there_is_room(chat, rasa) -> None:
+    client = chat(web_max_pending="1", slow_after_s="0.2", web_wait_s="0.3")
+    rasa.hold()
+    first = say(client, "một", message_id="m-1")
+    assert first["pending"] is True
+    client.cookies.set("motcua_chat", "khac456")  # another browser
+    refused = client.post("/api/chat", json={"message": "hai", "id": "n-1"})
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "5" and refused.json()["retry_after"] == 5
+    assert refused.json()["error"].startswith("Hệ thống đang quá tải.")
+    client.cookies.set("motcua_chat", COOKIE)
+    # A resend of a message already taken is never refused: it is the same message.
+    assert client.post("/api/chat", json={"message": "một", "id": "m-1"}).status_code == 200
+    rasa.release()
+    wait_for(lambda: not client.get("/api/chat/updates", params={"after": first["cursor"]})
+             .json()["pending"], 30, "the first answer")
+    client.cookies.set("motcua_chat", "khac456")
+    assert texts_of(say(client, "hai", message_id="n-1")) == ["Trả lời: hai"]
+    assert rasa.messages() == ["một", "hai"]
+
+
+def test_a_locked_database_is_a_503_with_retry_after(chat, rasa: FakeRasa, tmp_path: Path) -> None:
+    if backend() != "sqlite":
+        pytest.skip("holds SQLite's write lock")
+    client = chat()
+    say(client, "xin chào")  # the database exists, migrated
+    locker = sqlite3.connect(tmp_path / "motcua.db", timeout=1)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock past the wait
+        response = client.post("/api/chat", json={"message": "giờ làm việc", "id": "m-9"})
+    finally:
+        locker.rollback()
+        locker.close()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "quá tải" in response.json()["error"]
+    assert texts_of(say(client, "giờ làm việc", message_id="m-9")) == ["Trả lời: giờ làm việc"]
+
+
+@pytest.mark.parametrize(("secure", "expected"), [("1", True), ("0", False)])
+def test_the_chat_cookie_is_secure_when_the_setting_says_so(chat, monkeypatch, secure: str,
+                                                            expected: bool) -> None:
+    monkeypatch.setenv("MOTCUA_SECURE_COOKIES", secure)
+    client = chat()
+    client.cookies.clear()  # a new browser: the server sets the cookie
+    response = client.post("/api/chat", json={"message": "xin chào"})
+    [cookie] = [h for h in response.headers.get_list("set-cookie") if h.startswith("motcua_chat=")]
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in attributes and "samesite=lax" in attributes
+    assert ("secure" in attributes) is expected
 
 
 def test_order_is_kept_while_rasa_is_slow(chat, rasa: FakeRasa) -> None:

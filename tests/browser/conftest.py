@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, free_port
+from tests.support.database import migrated_url
 from tests.support.served import ServedApp
 
 CHROMIUM = Path(os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium"))
@@ -104,6 +105,7 @@ def horizontal_overflow(page) -> int:
 class WebServer:
     url: str
     data_dir: Path
+    db_url: str
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +118,8 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     from motcua.web import create_app
 
     data_dir = tmp_path_factory.mktemp("web-data")
-    server = ServedApp(create_app(Settings(data_dir=data_dir, rasa_port=free_port())), "browser-test-web").start()
-    yield WebServer(server.base_url, data_dir)
+    db_url = migrated_url(data_dir)
+    server = ServedApp(create_app(Settings(data_dir=data_dir, db_url=db_url, rasa_port=free_port())),
+                       "browser-test-web").start()
+    yield WebServer(server.base_url, data_dir, db_url)
     server.stop()

@@ -31,7 +31,7 @@ IMG = "<img src=x onerror=\"window.__pwned = 2; alert('img')\">"
 @pytest.fixture(scope="module")
 def service(web_server):
     """The service on the web server's own database (same settings, same DB URL)."""
-    return services.feedback_service(Settings(data_dir=web_server.data_dir))
+    return services.feedback_service(Settings(data_dir=web_server.data_dir, db_url=web_server.db_url))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 
 from tests.channels.tcp_proxy import SwitchableProxy
 from tests.conftest import REPO_ROOT, free_port
+from tests.support.database import migrated_url
 from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "5550001:AAH-secret-test-token-0123456789"
@@ -97,8 +98,8 @@ def telegram_bot(tmp_path: Path, fake_telegram: FakeTelegram) -> Iterator[Callab
             MOTCUA_CHANNEL_RETRY_BASE_S="1", MOTCUA_CHANNEL_RETRY_MAX_S="2",
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.base_url,
             TELEGRAM_PORT=str(free_port()), TELEGRAM_HELPERS=f"{HELPER_ID}:Nguyễn Thị Hỗ Trợ",
+            MOTCUA_DB_URL=migrated_url(data_dir),  # migrated, as `motcua up` leaves it
         )
-        full.pop("MOTCUA_DB_URL", None)
         full.update(env)
         bot = BotProcess(full, tmp_path / "telegram.log").start()
         started.append(bot)
@@ -118,3 +119,66 @@ def wait_for(condition: Callable[[], object], timeout: float = 60.0, what: str =
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class FakeZaloCdn:
+    """Zalo's photo CDN on loopback: a JPEG, an oversize photo (declared, or sent past what it
+    declares), an HTML page, a "JPEG" that is HTML, a missing photo and a redirect to the JPEG.
+    ``requests`` counts the GETs, by path."""
+
+    JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8 + b"\xff\xd9"
+    OVERSIZE = 10 * 1024 * 1024 + 1
+
+    def __init__(self) -> None:
+        from starlette.applications import Starlette
+        from starlette.responses import RedirectResponse, Response, StreamingResponse
+        from starlette.routing import Route
+
+        from tests.support.served import ServedApp
+
+        self.requests: dict[str, int] = {}
+
+        def counted(handler: Callable[[], Response]) -> Callable[..., Response]:
+            async def endpoint(request) -> Response:
+                self.requests[request.url.path] = self.requests.get(request.url.path, 0) + 1
+                return handler()
+            return endpoint
+
+        async def endless() -> AsyncIterator[bytes]:
+            chunk = b"\xff\xd8\xff" + bytes(64 * 1024 - 3)
+            for _ in range(self.OVERSIZE // len(chunk) + 2):
+                yield chunk
+
+        routes = {
+            "/anh.jpg": lambda: Response(self.JPEG, media_type="image/jpeg"),
+            "/lon.jpg": lambda: Response(b"\xff\xd8\xff" + bytes(self.OVERSIZE - 3),
+                                         media_type="image/jpeg"),
+            "/khong-khai.jpg": lambda: StreamingResponse(endless(), media_type="image/jpeg"),
+            "/trang.html": lambda: Response("<html>Đăng nhập</html>", media_type="text/html"),
+            "/gia.jpg": lambda: Response(b"<html>not a photo</html>", media_type="image/jpeg"),
+            "/mat.jpg": lambda: Response(status_code=404),
+            "/chuyen.jpg": lambda: RedirectResponse("/anh.jpg", status_code=302),
+        }
+        app = Starlette(routes=[Route(path, counted(handler)) for path, handler in routes.items()])
+        self._served = ServedApp(app, "fake Zalo CDN")
+
+    @property
+    def base_url(self) -> str:
+        return self._served.base_url
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def start(self) -> FakeZaloCdn:
+        self._served.start()
+        return self
+
+    def stop(self) -> None:
+        self._served.stop()
+
+
+@pytest.fixture
+def zalo_cdn() -> Iterator[FakeZaloCdn]:
+    cdn = FakeZaloCdn().start()
+    yield cdn
+    cdn.stop()

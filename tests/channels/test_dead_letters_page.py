@@ -50,7 +50,7 @@ def _dead_letter(engine, channel: str, address: str, text: str, code: str, hint:
 
 
 def test_admins_see_masked_dead_letters_and_send_them_again(tmp_path: Path) -> None:
-    app = create_app(Settings(rasa_port=free_port(), data_dir=tmp_path))
+    app = create_app(Settings(rasa_port=free_port(), data_dir=tmp_path, db_url=migrated_url(tmp_path)))
     channels = open_store(migrated_url(tmp_path))
     blocked = _dead_letter(channels, "telegram", "987654321", f"Phản ánh PA-7K3Q9M, gọi {PHONE}",
                            "403", "Người dân đã chặn bot Telegram.")
@@ -90,3 +90,30 @@ def test_admins_see_masked_dead_letters_and_send_them_again(tmp_path: Path) -> N
                             .order_by(col(OutboxMessage.id))).all()
     assert [(r.state, r.kind) for r in rows] == [("requeued", "notice"), ("pending", "notice")]
     assert rows[0].body == rows[1].body
+
+
+def test_the_page_masks_personal_data_in_every_usual_form(tmp_path: Path) -> None:
+    # Phones written the ways citizens and officers write them, a CCCD number, an e-mail: none
+    # may reach the page, in the message excerpt or in the recipient column.
+    app = create_app(Settings(rasa_port=free_port(), data_dir=tmp_path, db_url=migrated_url(tmp_path)))
+    channels = open_store(migrated_url(tmp_path))
+    personal = ["0912 345 678", "+84 912.345.678", "091-234-5678", "84912345678", "001099012345",
+                "dan.nguyen@example.com"]
+    text = ("Phản ánh PA-7K3Q9M đã có kết quả. Liên hệ 0912 345 678 hoặc +84 912.345.678, "
+            "091-234-5678; CCCD 001099012345; thư dan.nguyen@example.com")
+    _dead_letter(channels, "zalo", "7071234567890", text, "-213", None)
+    _dead_letter(channels, "zns", "84912345678", "Gọi lại số 0987.654.321 giúp tôi", "-118", None)
+    # A filing receipt that could not be delivered: its key lets anyone add to the petition.
+    _dead_letter(channels, "telegram", "424242", "Đã nhận phản ánh PA-7K3Q9M. Mã bí mật: K7QM-3XPA",
+                 "403", None)
+    with TestClient(app) as admin:
+        feedback = app.state.feedback
+        create_officer(feedback.engine, feedback.directory, "quantri", "Trần Quản Trị", PASSWORD,
+                       Role.ADMIN, "van-phong-ubnd-tinh")
+        _login(admin, "quantri")
+        page = admin.get("/can-bo/tin-loi").text
+    assert "PA-7K3Q9M" in page and "Phản ánh" in page  # the gist stays readable
+    for value in [*personal, "0987.654.321", "7071234567890", "K7QM-3XPA"]:
+        assert value not in page, value
+    assert page.count("[số điện thoại]") == 4 and "[số giấy tờ]" in page and "[email]" in page
+    assert "•890" in page and "•678" in page  # recipients: enough to tell apart

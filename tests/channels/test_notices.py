@@ -60,3 +60,37 @@ def test_without_zns_a_notice_has_no_phone_fallback_and_the_web_chat_is_a_channe
     service.act(OFFICER, _petition_id(service, filed.code), "accept")
     [row] = _outbox(service)
     assert (row.channel, row.address, json.loads(row.fallbacks)) == ("web", "abc123", [])
+
+
+def test_a_notice_links_to_the_petition_on_the_public_lookup_page(tmp_path):
+    # The app's own wiring: MOTCUA_PUBLIC_URL (here with a trailing slash) names the site.
+    from urllib.parse import urlsplit
+
+    from fastapi.testclient import TestClient
+
+    from motcua.settings import Settings
+    from motcua.web import create_app
+    from tests.conftest import free_port
+
+    settings = Settings(rasa_port=free_port(), data_dir=tmp_path, db_url=migrated_url(tmp_path),
+                        public_url="https://motcua.example.gov.vn/")
+    app = create_app(settings)
+    service = app.state.feedback
+    filed = _file(service)
+    service.act(OFFICER, _petition_id(service, filed.code), "accept")
+    [row] = _outbox(service)
+    link = json.loads(row.body)["text"].splitlines()[-1].removeprefix("Trang tra cứu: ")
+    assert link == f"https://motcua.example.gov.vn/phan-anh/tra-cuu?ma={filed.code}"
+    address = urlsplit(link)
+    with TestClient(app) as client:
+        page = client.get(f"{address.path}?{address.query}")
+    assert page.status_code == 200 and filed.code in page.text and "Lò Văn A" not in page.text
+
+
+def test_without_a_public_url_notices_carry_no_link():
+    """The web server's own address (loopback here) would be a dead link on a citizen's phone."""
+    from motcua.settings import Settings
+
+    assert Settings(host="127.0.0.1", web_port=8123, public_url=None).public_base_url is None
+    assert Settings(public_url="https://motcua.example.gov.vn/").public_base_url == (
+        "https://motcua.example.gov.vn")

@@ -21,7 +21,7 @@ from bot.channels.relay import Inbound, IntakeLimits, Outcome, Relay
 from bot.channels.store import open_store
 from bot.rasa_client import RasaClient
 from tests.support.fake_rasa import FakeRasa
-from tests.support.database import migrated_url
+from tests.support.database import migrated_url, sqlite_only
 
 
 @pytest.fixture()
@@ -44,13 +44,15 @@ def outbox_texts(relay: Relay, address: str) -> list[str]:
     return [json.loads(row.body)["text"] for row in rows]
 
 
+@sqlite_only("another connection holds the one write lock of the file")
 async def test_a_locked_database_does_not_stall_the_event_loop(tmp_path: Path, rasa: FakeRasa) -> None:
     relay = relay_for(tmp_path, rasa, "telegram")
     reached = threading.Event()
 
     @event.listens_for(relay.intake.engine, "before_cursor_execute")
     def _seen(conn, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's hook
-        if statement.startswith("INSERT INTO ch_seen"):
+        # Write transactions wait for the lock at BEGIN IMMEDIATE (feedback/db.py).
+        if statement.startswith(("BEGIN IMMEDIATE", "INSERT INTO ch_seen")):
             reached.set()
 
     # Another process holds the write lock (a long migration, a backup, a stuck writer).

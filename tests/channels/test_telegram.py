@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from bot.channels.records import OutboxMessage
 from bot.channels.store import open_store
 from tests.channels.conftest import HELPER_ID, TOKEN, WEBHOOK_SECRET, wait_for
+from tests.conftest import free_port
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.database import migrated_url
 
@@ -74,6 +75,20 @@ def test_photo_is_downloaded_and_passed_on(running_system, fake_telegram, telegr
     assert fake_telegram.calls_of("getFile")
     saved = list((tmp_path / "var" / "uploads" / "telegram").glob("*.jpg"))
     assert len(saved) == 1 and saved[0].stat().st_size > 0
+
+
+def test_a_photo_that_cannot_be_saved_is_explained(fake_telegram, telegram_bot, tmp_path):
+    uploads = tmp_path / "var" / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "telegram").write_bytes(b"")  # a file where the folder should be: as a full disk
+    bot = telegram_bot(free_port())  # no Rasa: the photo is refused before reaching it
+    chat = 1010
+    fake_telegram.push(fake_telegram.photo_update(chat, caption="ổ gà"))
+    assert "chưa tải được ảnh" in _reply_with(fake_telegram, chat, "ảnh")
+    fake_telegram.push(fake_telegram.text_update(chat, "/help"))  # the process still answers
+    assert "/tracuu" in _reply_with(fake_telegram, chat, "/tracuu")
+    assert bot.process is not None and bot.process.poll() is None
+    assert "could not be downloaded (FileExistsError)" in bot.log()
 
 
 def test_rasa_down_apology_then_answer(running_system, rasa_proxy, fake_telegram, telegram_bot):

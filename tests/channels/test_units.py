@@ -158,7 +158,7 @@ async def test_dispatcher_keeps_order_per_address_and_retries(tmp_path):
     assert [t for a, t in platform.delivered if a == "a"] == ["a0", "a1", "a2"]
     assert [t for a, t in platform.delivered if a == "b"] == ["b0", "b1", "b2"]
     with Session(engine) as session:
-        rows = session.exec(select(OutboxMessage)).all()
+        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert {r.state for r in rows} == {"sent"}
     assert [r.kind for r in rows if r.address == "c"] == ["notice"]
     assert json.loads(rows[0].body)["text"] == "a0"

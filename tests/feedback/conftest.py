@@ -1,58 +1,35 @@
-"""Fixtures: a real database (SQLite file, or PostgreSQL when FEEDBACK_TEST_POSTGRES_URL is set),
-the real FastAPI app with the feedback router mounted, and officer accounts."""
+"""Fixtures: a real database (SQLite, and PostgreSQL when FEEDBACK_TEST_POSTGRES_URL is set; see
+tests/support/database.py), the real FastAPI app with the feedback router mounted, and officer
+accounts."""
 
 from __future__ import annotations
 
 import os
 import re
-import uuid
-from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from feedback.auth import create_officer
 from feedback.config import FeedbackConfig
 from feedback.notify import Notice
 from feedback.web import build_service, create_router
-from motcua.db import migrate
+from tests.support import database
 from tests.support.database import migrated_url
 
 PASSWORD = "mat-khau-thu-nghiem-1"
-POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-
-
-def _postgres_db() -> tuple[str, Callable[[], None]]:
-    """A fresh database on the test server, dropped afterwards."""
-    name = f"fb_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-
-    def drop() -> None:
-        from feedback.db import engine_for
-        engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
+POSTGRES_URL = os.environ.get(database.SERVER_ENV)
+# The store's suites run on both databases whenever a PostgreSQL server is at hand; on PostgreSQL
+# only when the whole suite does (MOTCUA_TEST_DB=postgresql).
+BACKENDS = (["postgresql"] if database.ON_POSTGRES
+            else ["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
 
 
 @pytest.fixture(params=BACKENDS)
 def config(request, tmp_path) -> FeedbackConfig:
-    if request.param == "sqlite":
-        yield FeedbackConfig(db_url=migrated_url(tmp_path), secret_key="test-secret")
-        return
-    url, drop = _postgres_db()
-    migrate(url)
-    yield FeedbackConfig(db_url=url, secret_key="test-secret")
-    drop()
+    return FeedbackConfig(db_url=migrated_url(tmp_path, backend_name=request.param),
+                          secret_key="test-secret")
 
 
 class RecordingNotices:

@@ -8,7 +8,8 @@ from feedback.db import session_scope
 from motcua.db import migrate
 from feedback.models import AuditEvent, Petition, RoutingWeight
 from feedback.routing import ProcedureHint
-from feedback.service import Contact, FeedbackError, NotFound, PetitionInput
+from feedback.receipts import ChatIdentity
+from feedback.service import Contact, FeedbackError, NotFound, NotTheFiler, PetitionInput
 
 ROAD = "Đường thôn Nà Lầy bị sụt lún, nhiều ổ gà lớn, xe máy đi lại rất nguy hiểm."
 
@@ -22,6 +23,20 @@ def file(service, text=ROAD, location="xã Hợp Thành, huyện Cao Lộc", **k
 def petition(service, code) -> Petition:
     with session_scope(service.engine) as s:
         return s.exec(select(Petition).where(Petition.code == code)).one()
+
+
+def test_only_the_filing_chat_judges_the_answer(service, officers):
+    """Codes are public: another chat can neither close nor reopen the petition."""
+    filed = file(service, filed_from=CITIZEN_CHAT)
+    pid = petition(service, filed.code).id
+    service.act(officers["kylua"], pid, "accept")
+    service.act(officers["kylua"], pid, "answer", "Xã đã cho vá các ổ gà ngày 10/3.")
+    for stranger in (ChatIdentity("telegram", "43"), ChatIdentity("zalo", "42")):
+        for satisfied in (True, False):
+            with pytest.raises(NotTheFiler):
+                service.citizen_feedback(filed.code, satisfied, stranger)
+    assert service.lookup(filed.code).status == "answered"
+    assert service.citizen_feedback(filed.code, True, CITIZEN_CHAT).status == "closed"
 
 
 def test_migrate_is_idempotent(config, service):
@@ -79,8 +94,11 @@ def test_near_duplicates_are_linked(service):
     assert service.lookup(second.code).duplicate_of == first.code
 
 
+CITIZEN_CHAT = ChatIdentity("telegram", "42")
+
+
 def test_lifecycle_answer_feedback_and_single_reopen(service, officers):
-    filed = file(service)
+    filed = file(service, filed_from=CITIZEN_CHAT)
     pid = petition(service, filed.code).id
     officer = officers["kylua"]
     with pytest.raises(FeedbackError):
@@ -89,12 +107,12 @@ def test_lifecycle_answer_feedback_and_single_reopen(service, officers):
     service.act(officer, pid, "answer", "Xã đã cho vá các ổ gà ngày 10/3.")
     status = service.lookup(filed.code)
     assert status.status == "answered" and status.can_reopen
-    status = service.citizen_feedback(filed.code, satisfied=False, comment="Mới vá một đoạn.")
+    status = service.citizen_feedback(filed.code, False, CITIZEN_CHAT, comment="Mới vá một đoạn.")
     assert status.status == "accepted" and not status.can_reopen
     service.act(officer, pid, "answer", "Đã vá toàn tuyến.")
     with pytest.raises(FeedbackError):
-        service.citizen_feedback(filed.code, satisfied=False)
-    assert service.citizen_feedback(filed.code, satisfied=True).status == "closed"
+        service.citizen_feedback(filed.code, False, CITIZEN_CHAT)
+    assert service.citizen_feedback(filed.code, True, CITIZEN_CHAT).status == "closed"
     with session_scope(service.engine) as s:
         actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.petition_id == pid))]
     assert actions == ["file", "accept", "answer", "reopen", "answer", "satisfied"]
@@ -152,5 +170,6 @@ def test_request_info_then_citizen_adds_it(service, officers):
     pid = petition(service, filed.code).id
     service.act(officers["kylua"], pid, "request_info", "Bạn cho biết đoạn đường cụ thể.")
     assert service.lookup(filed.code).status == "info_requested"
-    assert service.citizen_add_info(filed.code, "Đoạn gần nhà văn hóa thôn").status == "accepted"
+    assert service.citizen_add_info(filed.code, "Đoạn gần nhà văn hóa thôn",
+                                    receipt_key=filed.receipt_key).status == "accepted"
     assert "nhà văn hóa" in petition(service, filed.code).description

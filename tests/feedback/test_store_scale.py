@@ -1,7 +1,8 @@
 """The petition store at scale (issue #14): public text redacted once at write time, keyset
 pagination, duplicate candidates from an index, search from an index, migration 0002's backfill.
 
-Every test runs on SQLite and, when FEEDBACK_TEST_POSTGRES_URL is set, on PostgreSQL.
+Every test runs on SQLite and, when FEEDBACK_TEST_POSTGRES_URL is set, on PostgreSQL (only there
+with MOTCUA_TEST_DB=postgresql: tests/feedback/conftest.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from feedback.deadlines import local_date, utcnow
 from feedback.derived import DERIVED, HIDDEN_TEXT, SOURCES, derive
 from feedback.lifecycle import STATES
 from feedback.models import Petition
+from feedback.receipts import ChatIdentity
 from feedback.service import Contact, PetitionInput
 from nlu.text import fold_words
 from tests.feedback.conftest import POSTGRES_URL, csrf_of, login
@@ -50,10 +52,14 @@ def _row(service, pid: int) -> Petition:
         return session.get(Petition, pid)
 
 
+LAN_CHAT = ChatIdentity("web", "lan-chat")  # the chat the petitions are filed from
+
+
 def _file(service, description: str, location: str = PLACE) -> Petition:
     filed = service.file_petition(PetitionInput(
         description=description, location_text=location,
-        contact=Contact(consent=True, name="Trần Thị Lan", phone=PHONE, email=EMAIL)))
+        contact=Contact(consent=True, name="Trần Thị Lan", phone=PHONE, email=EMAIL),
+        filed_from=LAN_CHAT))
     with session_scope(service.engine) as session:
         return session.exec(select(Petition).where(Petition.code == filed.code)).one()
 
@@ -160,14 +166,14 @@ def test_public_columns_hold_no_personal_data_and_follow_every_change(service, o
     row = _row(service, p.id)
     _assert_no_personal_data(row.public_description, row.public_note, row.public_search)
     assert "[số điện thoại]" in row.public_description and row.listed_at is None
-    service.citizen_add_info(p.code, f"Đoạn gần nhà văn hóa, email {EMAIL}")
+    service.citizen_add_info(p.code, f"Đoạn gần nhà văn hóa, email {EMAIL}", chat=LAN_CHAT)
     service.act(admin, p.id, "answer", f"Đã vá ổ gà. Liên hệ anh Tuấn {PHONE}, {EMAIL}.")
     row = _row(service, p.id)
     _assert_no_personal_data(row.public_description, row.public_answer, row.public_search)
     assert "nha van hoa" in row.public_search and "Đã vá ổ gà" in row.public_answer
     assert row.listed_at == row.answered_at
 
-    service.citizen_feedback(p.code, satisfied=False, comment="Mới vá một đoạn.")
+    service.citizen_feedback(p.code, False, LAN_CHAT, comment="Mới vá một đoạn.")
     assert _row(service, p.id).listed_at is None  # reopened: off the public list
     service.act(admin, p.id, "answer", "Đã vá toàn tuyến.")
     row = _row(service, p.id)

@@ -1,5 +1,7 @@
 """Console, public page and Open311 through the real FastAPI app (HTTP, real database)."""
 
+import re
+
 from sqlmodel import select
 
 from feedback.db import session_scope
@@ -103,7 +105,7 @@ def test_public_lookup_and_search(client, service, officers):
     assert client.get("/phan-anh/?q=%27%20OR%201%3D1--&trang=-5&don_vi=<b>").status_code == 200
 
 
-def test_open311(client, service):
+def test_open311(client, service, officers):
     services = client.get("/open311/v2/services.json").json()
     assert {"service_code", "service_name", "metadata", "type"} <= set(services[0])
     created = client.post("/open311/v2/requests.json", data={
@@ -111,7 +113,14 @@ def test_open311(client, service):
         "phone": "0912345678", "description": "Mất điện cả khu phố từ chiều, chưa có lại."})
     assert created.status_code == 200
     request_id = created.json()[0]["service_request_id"]
+    # The one place the client learns the receipt key; it works on the lookup page's path.
+    key = re.search(r"Mã bí mật[^:]*: (\w{4}-\w{4})", created.json()[0]["service_notice"]).group(1)
+    with session_scope(service.engine) as s:
+        pid = s.exec(select(Petition.id).where(Petition.code == request_id)).one()
+    service.act(officers["quantri"], pid, "request_info", "Bạn cho biết số nhà.")
+    assert service.citizen_add_info(request_id, "Số nhà 12", receipt_key=key).status == "accepted"
     item = client.get(f"/open311/v2/requests/{request_id}.json").json()[0]
+    assert key not in str(item)
     assert item["status"] == "open" and item["agency_responsible"]
     assert "0912345678" not in str(item) and "Lan" not in str(item)
     listed = client.get("/open311/v2/requests.json?status=open").json()
@@ -120,3 +129,21 @@ def test_open311(client, service):
     assert bad.status_code == 400 and bad.json()[0]["code"] == 400
     assert client.get("/open311/v2/requests/PA-ZZZZZZ.json").status_code == 404
     assert client.get("/open311/v2/requests.json?start_date=hom-qua").status_code == 400
+
+
+def test_staff_entry_shows_the_receipt_key_once(client, service, officers):
+    """A petition taken on paper or by phone gets its receipt key too: the officer reads it out."""
+    login(client, "kylua")
+    page = client.get("/can-bo/nhap-moi")
+    result = client.post("/can-bo/nhap-moi", data={
+        "csrf_token": csrf_of(page.text), "channel": "counter", "location": "phường Kỳ Lừa",
+        "description": "Cống thoát nước ở ngõ 5 bị tắc, mưa là ngập cả đoạn đường."})
+    found = re.search(r"<strong>(PA-\w{6})</strong>.*mã bí mật <strong>(\w{4}-\w{4})</strong>",
+                      result.text)
+    assert result.status_code == 200 and found, result.text
+    code, key = found.groups()
+    with session_scope(service.engine) as s:
+        pid = s.exec(select(Petition.id).where(Petition.code == code)).one()
+    service.act(officers["kylua"], pid, "request_info", "Bạn cho biết số nhà gần nhất.")
+    assert service.citizen_add_info(code, "Số nhà 12", receipt_key=key).status == "accepted"
+    assert key not in client.get(f"/can-bo/phan-anh/{pid}").text  # shown once, not kept

@@ -19,6 +19,7 @@ from motcua.settings import get_settings
 from feedback.auth import create_officer
 from feedback.service import Contact, FeedbackService, PetitionInput
 from tests.conftest import free_port
+from tests.support.database import migrated_url
 from tests.hardening.apps import web_app_and_service
 
 PASSWORD = "mat-khau-rat-dai-2026"
@@ -29,7 +30,7 @@ def build_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[FastAPI,
     """The project's app on ``data_dir``; Rasa's port points at nothing."""
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(data_dir))
     monkeypatch.setenv("MOTCUA_RASA_PORT", str(free_port()))
-    monkeypatch.setenv("MOTCUA_DB_URL", f"sqlite:///{data_dir / 'motcua.db'}")
+    monkeypatch.setenv("MOTCUA_DB_URL", migrated_url(data_dir))
     monkeypatch.setenv("MOTCUA_FEEDBACK_SECRET", "hardening-tests-secret-key-0123456789")
     monkeypatch.delenv("MOTCUA_OPEN311_API_KEYS", raising=False)
     return web_app_and_service()

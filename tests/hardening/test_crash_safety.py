@@ -23,11 +23,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from feedback.db import make_engine
 from motcua import rasa_model
 from motcua.runner import Service, Supervisor, app_environment, plan_services
 from motcua.settings import Settings
 from tests.conftest import REPO_ROOT, free_port
+from tests.support.database import migrated_url
 from tests.support.system import fast_config
 
 pytestmark = pytest.mark.integration
@@ -48,6 +51,7 @@ def _web_command(port: int) -> list[str]:
 def _start_web(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = app_environment(Settings(data_dir=data_dir, web_port=port, rasa_port=free_port()))
     env["MOTCUA_FEEDBACK_SECRET"] = "crash-test-secret-key-0123456789"
+    env["MOTCUA_DB_URL"] = migrated_url(data_dir)
     log = (data_dir / "web.log").open("ab")
     process = subprocess.Popen(_web_command(port), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -110,9 +114,7 @@ def test_web_server_sigkill_during_submissions_loses_no_acknowledged_petition(tm
         receipts = list(acked)
 
         process = _start_web(tmp_path, port)  # the same command, the same data dir
-        with sqlite3.connect(tmp_path / "motcua.db") as db:
-            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            stored = {row[0] for row in db.execute("SELECT code FROM petition")}
+        stored = _stored_codes(tmp_path)
         assert set(receipts) <= stored, set(receipts) - stored
         with httpx.Client(base_url=url, timeout=30) as client:
             for code in receipts[:5]:
@@ -125,6 +127,20 @@ def test_web_server_sigkill_during_submissions_loses_no_acknowledged_petition(tm
         stop.set()
         if process.poll() is None:
             _kill(process)
+
+
+def _stored_codes(data_dir: Path) -> set[str]:
+    """The petition codes in the app database of ``data_dir``, a SQLite file checked whole first."""
+    url = migrated_url(data_dir)
+    if url.startswith("sqlite"):
+        with sqlite3.connect(f"file:{data_dir / 'motcua.db'}?mode=ro", uri=True) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as db:
+            return set(db.execute(text("SELECT code FROM petition")).scalars())
+    finally:
+        engine.dispose()
 
 
 # ---- Rasa and the action server killed mid-conversation ------------------------------------------
@@ -170,6 +186,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory, rasa_venv: Path) -> Iterator[B
                         rasa_venv=rasa_venv)
     model = rasa_model.ensure_model(settings, fast_config(data_dir))
     services = {s.name: s for s in plan_services(settings, model) if s.name in ("actions", "rasa")}
+    services["actions"].env["MOTCUA_DB_URL"] = migrated_url(data_dir)
     supervisor = Supervisor(settings, list(services.values()))
     supervisor.start()
     running = Bot(settings, services)
@@ -264,7 +281,5 @@ def test_action_server_sigkill_mid_petition_submission_loses_no_acknowledged_pet
     bot.say(sender, "xã Chi Lăng")
     after = CODE.search(bot.say(sender, "không"))
     assert after, "no receipt after the restart"
-    with sqlite3.connect(f"file:{bot.settings.data_dir / 'motcua.db'}?mode=ro", uri=True) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        stored = {row[0] for row in db.execute("SELECT code FROM petition")}
+    stored = _stored_codes(bot.settings.data_dir)
     assert {*receipts, after.group(0)} <= stored, {*receipts, after.group(0)} - stored

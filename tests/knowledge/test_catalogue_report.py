@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from motcua.commands.catalogue import catalogue_app
 from knowledge.catalogue.report import coverage, summary
+from tests.support.database import migrated_url
 
 BAR = 0.95
 
@@ -69,7 +70,7 @@ def test_cli_report_json_and_show(tmp_path):
     result = runner.invoke(catalogue_app, ["report", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.output)["procedures"] == 2849
-    db = f"sqlite:///{tmp_path / 'c.db'}"
+    db = migrated_url(tmp_path)
     assert runner.invoke(catalogue_app, ["import", "--db", db]).exit_code == 0
     shown = runner.invoke(catalogue_app, ["show", "1.004222", "--db", db])
     assert shown.exit_code == 0

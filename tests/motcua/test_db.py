@@ -6,14 +6,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from feedback.db import make_engine
 from motcua.db import include_name, migrate, schema
+from tests.support.database import migrated_url, sqlite_only
 
 
 def test_the_history_creates_every_table_the_code_defines(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
+    url = migrated_url(tmp_path)  # a copy of a database the whole history ran on, in this session
     migrate(url)  # idempotent
-    engine = create_engine(url)
+    engine = make_engine(url)
     tables = set(inspect(engine).get_table_names())
     defined = {name for metadata in schema() for name in metadata.tables}
     assert {"petition", "ch_outbox", "ch_inbox", "handover_request", "catalogue_procedure"} <= defined
@@ -24,6 +25,7 @@ def test_the_history_creates_every_table_the_code_defines(tmp_path) -> None:
     assert differences == []  # a model changed without a migration fails here
 
 
+@sqlite_only("an older install's var/feedback.db file becomes the app database")
 def test_an_older_install_keeps_its_petitions(tmp_path) -> None:
     from sqlalchemy import text
 

@@ -4,10 +4,12 @@ Real processes throughout: Rasa in its own environment, the rasa-sdk action serv
 server. A quick-to-train copy of config.yml keeps CI fast; trained models are cached under
 var/test-models, keyed by the fingerprint of their inputs, so reruns skip training.
 
-``MOTCUA_TEST_TOPOLOGY=production`` starts the production topology instead (docs/production.md):
-two workers of Rasa, the action server and the web app, Rasa's trackers and the petitions in
-fresh databases on the PostgreSQL server of ``FEEDBACK_TEST_POSTGRES_URL``, Rasa's lock store and
-the shared limits on the Redis of ``MOTCUA_TEST_REDIS_URL`` (.ci/run starts both on loopback).
+With ``MOTCUA_TEST_DB=postgresql``, the app's database is a copy of the migrated template on
+PostgreSQL (tests/support/database.py). ``MOTCUA_TEST_TOPOLOGY=production`` starts the
+production topology instead (docs/production.md): two workers of Rasa, the action server and the
+web app, Rasa's trackers and the petitions in fresh databases on the PostgreSQL server of
+``FEEDBACK_TEST_POSTGRES_URL``, Rasa's lock store and the shared limits on the Redis of
+``MOTCUA_TEST_REDIS_URL`` (.ci/run starts both on loopback).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from tests.conftest import REPO_ROOT, free_port
+from tests.support import database
 
 FAST_EPOCHS = {"DIETClassifier": 60}
 READY_TIMEOUT_S = 900.0
@@ -59,6 +62,11 @@ class RunningSystem:
     @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def db_url(self) -> str:
+        """The app database `motcua up` runs on."""
+        return self.env.get("MOTCUA_DB_URL") or f"sqlite:///{self.data_dir / 'motcua.db'}"
 
     def pids(self) -> dict[str, int]:
         return {p.stem: int(p.read_text()) for p in (self.data_dir / "run").glob("*.pid")}
@@ -145,6 +153,8 @@ def start_system(data_dir: Path, rasa_venv: Path, ports: dict[str, int] | None =
         env.update(production_env(workers))
     elif topology != "single":
         raise ValueError(f"unknown topology {topology!r}: production or single")
+    elif database.ON_POSTGRES:  # the suite's app data on PostgreSQL: `motcua up` takes it too
+        env["MOTCUA_DB_URL"] = database.migrated_url(data_dir)
     with (data_dir / "up.log").open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "motcua", "up"],

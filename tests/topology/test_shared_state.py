@@ -14,9 +14,12 @@ import redis
 from sqlalchemy import create_engine, text
 
 from bot.channels import exclusive, shared_limits
-from bot.channels.ratelimit import Verdict
+from bot.channels.ratelimit import InboundLimiter, Verdict
 from bot.channels.shared_limits import RedisInboundLimiter
+from feedback.db import make_engine
 from tests.conftest import free_port
+from tests.support.database import migrated_url, sqlite_only
+from tests.support.locks import hold_until_killed
 from tests.support.system import fresh_postgres_database
 
 
@@ -45,9 +48,43 @@ def test_the_window_slides_on_redis_s_clock(redis_url: str) -> None:
     assert limiter.check("zalo:7") is Verdict.ALLOW
 
 
+def test_the_wait_is_until_the_oldest_message_leaves_the_window() -> None:
+    now = [0.0]
+    limiter = InboundLimiter(limit=3, window_s=60, clock=lambda: now[0])
+    for at in (0.0, 10.0, 20.0):
+        now[0] = at
+        assert limiter.check("web:1") is Verdict.ALLOW
+        assert limiter.wait_s("web:1") == (40.0 if at == 20.0 else 0.0)  # full only after the third
+    now[0] = 25.0
+    assert limiter.check("web:1") is Verdict.REFUSE_AND_TELL
+    assert limiter.wait_s("web:1") == 35.0  # the one at 0 leaves at 60 (not 60/3 = 20 s from now)
+    now[0] = 60.0
+    assert limiter.wait_s("web:1") == 0.0
+    assert limiter.check("web:1") is Verdict.ALLOW
+    assert limiter.wait_s("web:2") == 0.0  # another citizen's room
+
+
+def test_the_wait_is_until_the_oldest_message_leaves_on_redis(redis_url: str) -> None:
+    limiter = RedisInboundLimiter(redis.Redis.from_url(redis_url), limit=2, window_s=2.0,
+                                  prefix=f"test:{uuid.uuid4().hex}")
+    assert limiter.wait_s("zalo:8") == 0.0
+    oldest = time.monotonic()
+    assert limiter.check("zalo:8") is Verdict.ALLOW
+    assert limiter.wait_s("zalo:8") == 0.0  # room for one more
+    time.sleep(0.5)  # spaces the two messages: the wait must count from the first
+    assert limiter.check("zalo:8") is Verdict.ALLOW
+    assert limiter.check("zalo:8") is Verdict.REFUSE_AND_TELL
+    wait = limiter.wait_s("zalo:8")
+    since = time.monotonic() - oldest
+    assert 2.0 - since - 0.05 <= wait <= 2.0 - 0.5 + 0.05  # the first leaves, not the second
+    time.sleep(wait + 0.01)
+    assert limiter.check("zalo:8") is Verdict.ALLOW
+
+
 def test_a_redis_outage_lets_messages_through() -> None:
     limiter = RedisInboundLimiter(redis.Redis(port=free_port(), socket_connect_timeout=0.5), limit=1)
     assert [limiter.check("web:1") for _ in range(3)] == [Verdict.ALLOW] * 3
+    assert limiter.wait_s("web:1") == 0.0
 
 
 def test_intake_uses_redis_once_configured(redis_url: str) -> None:
@@ -59,15 +96,7 @@ def test_intake_uses_redis_once_configured(redis_url: str) -> None:
     assert not isinstance(shared_limits.inbound_limiter(20, 60), RedisInboundLimiter)
 
 
-def _hold_in_child(url: str, name: str, marker: str) -> None:
-    """Take ``name`` and keep it until killed; ``marker`` appears once it is held."""
-    async def main() -> None:
-        async with exclusive.hold(create_engine(url), name) as mine:
-            assert mine
-            Path(marker).touch()
-            await asyncio.Event().wait()
-
-    asyncio.run(main())
+SMALL_SPACE = 65_536  # the lock file's old range, where names of one process shared bytes
 
 
 def _engine_url(kind: str, tmp_path: Path, postgres_url: str | None) -> str:
@@ -86,7 +115,7 @@ async def test_one_process_at_a_time_holds_a_name_and_a_killed_holder_frees_it(
     engine = create_engine(url)
     marker = tmp_path / "held"
     child = multiprocessing.get_context("spawn").Process(
-        target=_hold_in_child, args=(url, "conversation:web:a", str(marker)))
+        target=hold_until_killed, args=(url, "conversation:web:a", str(marker)))
     child.start()
     try:
         while not marker.exists():
@@ -112,9 +141,12 @@ async def test_one_process_at_a_time_holds_a_name_and_a_killed_holder_frees_it(
                 "(SELECT oid FROM pg_database WHERE datname = current_database())")).scalar() == 0
 
 
-async def test_two_names_on_one_stripe_keep_each_other_locked(tmp_path: Path) -> None:
+@sqlite_only("POSIX locks on the SQLite file's stripes")
+async def test_two_names_on_one_stripe_keep_each_other_locked(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # POSIX locks do not nest within a process: releasing one name must not free another name
-    # of the same stripe while it is still held.
+    # of the same byte while it is still held. A small range makes two names share a byte.
+    monkeypatch.setattr(exclusive, "SPACE", SMALL_SPACE)
     url = f"sqlite:///{tmp_path / 'channels.db'}"
     engine = create_engine(url)
     names = _same_stripe_names()
@@ -122,13 +154,15 @@ async def test_two_names_on_one_stripe_keep_each_other_locked(tmp_path: Path) ->
     async with exclusive.hold(engine, names[0]) as first:
         async with exclusive.hold(engine, names[1]) as second:
             assert first and second
-        probe = context.Process(target=_try_in_child, args=(url, names[0]))
+        probe = context.Process(target=_try_in_child, args=(url, names[0], SMALL_SPACE))
         probe.start()
         await asyncio.to_thread(probe.join, 60)
         assert probe.exitcode == 3  # still held by us
 
 
-def _try_in_child(url: str, name: str) -> None:
+def _try_in_child(url: str, name: str, space: int = exclusive.SPACE) -> None:
+    exclusive.SPACE = space
+
     async def main() -> bool:
         async with exclusive.hold(create_engine(url), name) as mine:
             return mine
@@ -138,9 +172,9 @@ def _try_in_child(url: str, name: str) -> None:
 
 def _same_stripe_names() -> list[str]:
     seen: dict[int, str] = {}
-    for i in range(10 * exclusive.STRIPES):
+    for i in range(10 * SMALL_SPACE):
         name = f"conversation:web:{i}"
-        stripe = exclusive._digest(name) % exclusive.STRIPES
+        stripe = exclusive._offset(name)
         if stripe in seen:
             return [seen[stripe], name]
         seen[stripe] = name
@@ -148,7 +182,7 @@ def _same_stripe_names() -> list[str]:
 
 
 async def test_run_alone_runs_the_job_in_one_task_and_hands_it_over(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'feedback.db'}")
+    engine = make_engine(migrated_url(tmp_path))
     started: list[str] = []
     first_running = asyncio.Event()
 
