@@ -68,7 +68,7 @@ class Petition(SQLModel, table=True):
     # itself nor the chat id; petitions filed before these existed have neither.
     receipt_key_hash: str | None = Field(default=None, max_length=128)
     owner_hash: str | None = Field(default=None, max_length=128)
-    key_failures: int = 0  # wrong receipt keys typed since key_failed_at (brute-force limit)
+    key_failures: int = 0  # wrong receipt keys from anyone since key_failed_at (guessing limit)
     key_failed_at: datetime | None = None
     # Derived (feedback/derived.py), refreshed by the mapper event below; never set them by hand,
     # and change their sources through the ORM (a Core or bulk UPDATE bypasses the event).
@@ -90,6 +90,18 @@ def _refresh_derived(_mapper, _connection, petition: Petition) -> None:
     values = derive({f: getattr(petition, f) for f in SOURCES})
     for key in DERIVED:
         setattr(petition, key, values[key])
+
+
+class KeyAttempt(SQLModel, table=True):
+    """Wrong receipt keys one client typed for one petition: the lock that stops a guesser is the
+    client's, so a stranger holding a public code cannot lock the citizen out of their own form.
+    ``client`` is a keyed digest of the address (feedback/receipts.py ``Sealer.tag``), never the
+    address itself."""
+
+    petition_id: int = Field(foreign_key="petition.id", primary_key=True)
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    failed_at: datetime
 
 
 class Attachment(SQLModel, table=True):

@@ -12,10 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import true
+from sqlalchemy import delete, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from feedback import codes, notify, receipts
 from feedback.auth import OfficerView
@@ -28,7 +28,7 @@ from feedback.lifecycle import (
     ACTIONS, CITIZEN, MAX_REOPENS, NEW, STATES, SYSTEM, NotAllowed, action_allowed, next_state,
 )
 from feedback.location import resolve_location
-from feedback.models import Attachment, AuditEvent, Petition
+from feedback.models import Attachment, AuditEvent, KeyAttempt, Petition
 from feedback.receipts import ChatIdentity
 from feedback.redact import redact
 from feedback.routing.learning import learn_reroute, load_weights
@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 CHANNELS = ("chat", "telegram", "zalo", "web", "open311", "paper", "phone", "counter", "email")
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-MAX_KEY_FAILURES = 5  # wrong receipt keys for one petition before it waits KEY_LOCK
+MAX_KEY_FAILURES = 5  # wrong receipt keys from one client for one petition before it waits KEY_LOCK
+# From all clients together: bounds guessing from many addresses (30^8 keys: 50 an hour would need
+# over a million years) while a stranger alone cannot lock the citizen out.
+MAX_PETITION_KEY_FAILURES = 50
 KEY_LOCK = timedelta(hours=1)
 
 
@@ -174,24 +177,34 @@ def _is_filer(sealer: receipts.Sealer, petition: Petition | None, chat: ChatIden
     return petition is not None and any(filed)
 
 
-def _check_key(sealer: receipts.Sealer, petition: Petition, typed: str,
-               now: datetime) -> WrongKey | None:
+def _recent(failed_at: datetime | None, now: datetime) -> bool:
+    return failed_at is not None and now - failed_at.replace(tzinfo=now.tzinfo) < KEY_LOCK
+
+
+def _check_key(sealer: receipts.Sealer, session: Session, petition: Petition, typed: str,
+               client: str, now: datetime) -> WrongKey | None:
     """None when ``typed`` is the petition's receipt key; otherwise the refusal, the wrong key
-    counted on the petition. After MAX_KEY_FAILURES wrong keys none is checked for KEY_LOCK."""
+    counted for this client and for the petition. A client with MAX_KEY_FAILURES wrong keys, or a
+    petition with MAX_PETITION_KEY_FAILURES from everyone, has none checked for KEY_LOCK."""
     if petition.receipt_key_hash is None:
         return WrongKey(NO_KEY.format(code=petition.code))
-    last = petition.key_failed_at
-    recent = last is not None and now - last.replace(tzinfo=now.tzinfo) < KEY_LOCK
-    failures = petition.key_failures if recent else 0
-    if failures >= MAX_KEY_FAILURES:
+    tag = sealer.tag(client)
+    attempt = session.get(KeyAttempt, (petition.id, tag))
+    mine = attempt.failures if attempt is not None and _recent(attempt.failed_at, now) else 0
+    everyone = petition.key_failures if _recent(petition.key_failed_at, now) else 0
+    if mine >= MAX_KEY_FAILURES or everyone >= MAX_PETITION_KEY_FAILURES:
         return KeyLocked(KEY_LOCKED.format(code=petition.code))
     if sealer.matches(receipts.normalise_key(typed), petition.receipt_key_hash):
         petition.key_failures, petition.key_failed_at = 0, None
+        session.execute(delete(KeyAttempt).where(col(KeyAttempt.petition_id) == petition.id))
         return None
-    petition.key_failures, petition.key_failed_at = failures + 1, now
-    if petition.key_failures == MAX_KEY_FAILURES:
-        log.warning("petition %s takes no receipt key for %s after %d wrong ones",
-                    petition.id, KEY_LOCK, MAX_KEY_FAILURES)
+    attempt = attempt or KeyAttempt(petition_id=petition.id, client=tag, failed_at=now)
+    attempt.failures, attempt.failed_at = mine + 1, now
+    petition.key_failures, petition.key_failed_at = everyone + 1, now
+    session.add(attempt)
+    if attempt.failures == MAX_KEY_FAILURES or petition.key_failures == MAX_PETITION_KEY_FAILURES:
+        log.warning("petition %s takes no receipt key from %s for %s",
+                    petition.id, "a client" if mine + 1 == MAX_KEY_FAILURES else "anyone", KEY_LOCK)
     return WrongKey(KEY_WRONG)
 
 
@@ -396,17 +409,19 @@ class FeedbackService:
 
     def citizen_add_info(self, code: str, text: str, photo: Photo | None = None,
                          channel: str = "web", *, chat: ChatIdentity | None = None,
-                         receipt_key: str | None = None) -> PublicStatus:
+                         receipt_key: str | None = None, client: str = "") -> PublicStatus:
         """The citizen answers an officer's request for information (text, a photo or both), from
-        the chat that filed the petition (``chat``) or with its receipt key (the lookup page);
-        the petition goes back to the officer's queue in the state the lifecycle names."""
+        the chat that filed the petition (``chat``) or with its receipt key (the lookup page, from
+        the ``client`` address whose wrong keys are counted); the petition goes back to the
+        officer's queue in the state the lifecycle names."""
         text = _clean(text, MAX_DESCRIPTION_CHARS + 1)
         with session_scope(self.engine) as session:
             if chat is not None:
                 return self._add_info(session, self._filed_by(session, code, chat), text, photo,
                                       channel, "chat")
             petition = self._by_code(session, code, lock=True)
-            refused = _check_key(self.sealer, petition, receipt_key or "", utcnow())
+            refused = _check_key(self.sealer, session, petition, receipt_key or "", client,
+                                 utcnow())
             if refused is None:
                 return self._add_info(session, petition, text, photo, channel, "receipt_key")
             session.add(petition)  # the wrong key counts: committed before the refusal

@@ -43,7 +43,8 @@ BATCH = 500
 PRUNE_EVERY_S = 3600.0
 BATCH_PAUSE_S = 0.05  # between batches: the channels' writers get the lock in between
 FINISHED = ("sent", "rerouted", "requeued")
-DOWNLOAD_AREAS = ("telegram", "zalo")  # each channel downloads into <uploads>/<channel>
+DOWNLOAD_AREAS = ("telegram", "zalo")
+PULL_CHANNEL = "web"  # its outbox rows wait for a page to fetch them  # each channel downloads into <uploads>/<channel>
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,12 @@ def _outbox_old(now: datetime, policy: Retention) -> ColumnElement[bool]:
     dead = and_(col(OutboxMessage.state) == "dead",
                 func.coalesce(OutboxMessage.failed_at, OutboxMessage.created_at)
                 < now - timedelta(days=policy.dead_keep_days))
-    return or_(finished, dead)
+    # The web chat is pulled, never pushed: a row no page fetched in that long never will be (a
+    # notice with a next channel has long gone there, `outbox.reroute_unfetched`).
+    unfetched = and_(col(OutboxMessage.channel) == PULL_CHANNEL,
+                     col(OutboxMessage.state) == "pending",
+                     OutboxMessage.created_at < now - timedelta(days=policy.keep_days))
+    return or_(finished, dead, unfetched)
 
 
 def _seen_old(now: datetime, policy: Retention) -> ColumnElement[bool]:

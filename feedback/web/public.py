@@ -78,8 +78,9 @@ def build(ctx: WebContext) -> APIRouter:
         try:
             if not fresh:
                 raise FeedbackError("Trang đã mở quá lâu. Bạn gửi lại nội dung bổ sung ở khung dưới.")
-            status = await run_in_threadpool(service.citizen_add_info, normal, text, photo,
-                                             channel="web", receipt_key=key)
+            status = await run_in_threadpool(
+                service.citizen_add_info, normal, text, photo, channel="web", receipt_key=key,
+                client=request.client.host if request.client else "")
         except FeedbackError as exc:
             try:
                 status = await run_in_threadpool(service.lookup, normal)

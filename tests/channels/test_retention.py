@@ -28,9 +28,10 @@ from tests.support.database import migrated_url
 POLICY = Retention(keep_days=30, dead_keep_days=180, seen_keep_days=7)
 
 
-def _outbox(label: str, state: str, age_days: float, failed_days: float | None = None) -> OutboxMessage:
+def _outbox(label: str, state: str, age_days: float, failed_days: float | None = None,
+            channel: str = "telegram") -> OutboxMessage:
     now = utcnow()
-    return OutboxMessage(channel="telegram", address=label, kind="notice", body="{}", state=state,
+    return OutboxMessage(channel=channel, address=label, kind="notice", body="{}", state=state,
                          created_at=now - timedelta(days=age_days),
                          failed_at=None if failed_days is None else now - timedelta(days=failed_days))
 
@@ -50,6 +51,9 @@ def _fill(engine) -> None:
             _outbox("pending-old", "pending", 400), _outbox("held-old", "held", 400),
             _outbox("dead-recent", "dead", 200, failed_days=100),  # failed recently: kept
             _outbox("dead-old", "dead", 200, failed_days=181),
+            # The web chat's rows wait for a page: one no page fetched in 30 days never will be.
+            _outbox("web-unfetched-old", "pending", 31, channel="web"),
+            _outbox("web-unfetched-new", "pending", 29, channel="web"),
             _inbox("done-old", "done", 31), _inbox("done-old-2", "done", 60),
             _inbox("done-new", "done", 2), _inbox("pending-old", "pending", 90),
             SeenEvent(channel="telegram", key="u1", seen_at=utcnow() - timedelta(days=8)),
@@ -71,10 +75,10 @@ def test_finished_rows_older_than_the_policy_go_in_batches_and_the_rest_stays(tm
     _fill(engine)
     counts = asyncio.run(retention.prune(engine, POLICY, batch=2, pause_s=0))  # several batches
     outbox, inbox, seen = _left(engine)
-    assert outbox == {"sent-new", "pending-old", "held-old", "dead-recent"}
+    assert outbox == {"sent-new", "pending-old", "held-old", "dead-recent", "web-unfetched-new"}
     assert inbox == {"done-new", "pending-old"}
     assert seen == {"zalo:m2"}
-    assert counts == {"ch_inbox": 2, "ch_outbox": 6, "ch_seen": 3}
+    assert counts == {"ch_inbox": 2, "ch_outbox": 7, "ch_seen": 3}
     assert asyncio.run(retention.prune(engine, POLICY)) == {"ch_inbox": 0, "ch_outbox": 0, "ch_seen": 0}
 
 
@@ -131,6 +135,6 @@ def test_the_web_app_prunes_while_it_runs(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "old photos were not deleted"
             time.sleep(0.05)
     outbox, inbox, seen = _left(engine)
-    assert outbox == {"sent-new", "pending-old", "held-old", "dead-recent"}
+    assert outbox == {"sent-new", "pending-old", "held-old", "dead-recent", "web-unfetched-new"}
     assert inbox == {"done-new", "pending-old", "u9"}
     assert seen == {"zalo:m2"}  # event ids too (the Zalo webhook no longer prunes its own)

@@ -11,15 +11,15 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from feedback.db import session_scope
-from feedback.models import Attachment, AuditEvent, Petition
+from feedback.models import Attachment, AuditEvent, KeyAttempt, Petition
 from feedback.deadlines import utcnow
 from feedback.receipts import ChatIdentity
 from feedback.service import (
-    KEY_LOCK, MAX_KEY_FAILURES, Contact, FeedbackError, KeyLocked, NotFound, NotTheFiler,
+    KEY_LOCK, MAX_KEY_FAILURES, MAX_PETITION_KEY_FAILURES, Contact, FeedbackError, KeyLocked, NotFound, NotTheFiler,
     PetitionInput, Photo, WrongKey,
 )
 from feedback.validation import INFO_EMPTY
@@ -267,26 +267,56 @@ def _wrong(key: str) -> str:
     return "".join(ALPHABET[(ALPHABET.index(c) + 1) % len(ALPHABET)] for c in key)
 
 
-def test_wrong_keys_lock_the_petition_for_a_while(service, officers):
+def test_a_guesser_is_locked_out_not_the_citizen(service, officers):
+    """Codes are public: five wrong keys lock the client who typed them, for a while; the citizen
+    with the right key, and every other petition, are not held up."""
     p, bystander = file(service), file(service, "Mất nước sinh hoạt ba ngày nay ở khu phố chợ.")
     for q in (p, bystander):
         service.act(officers["quantri"], q.id, "request_info", QUESTION)
     for _ in range(MAX_KEY_FAILURES):
         with pytest.raises(WrongKey) as wrong:
-            service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=_wrong(key_of(p)))
+            service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=_wrong(key_of(p)),
+                                     client="203.0.113.9")
         assert not isinstance(wrong.value, KeyLocked)
-    assert stored(service, p.id).key_failures == MAX_KEY_FAILURES
-    with pytest.raises(KeyLocked, match="quá nhiều lần"):  # even the right key, for now
-        service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p))
+    with pytest.raises(KeyLocked, match="quá nhiều lần"):  # even the right key, from there
+        service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p), client="203.0.113.9")
     assert stored(service, p.id).status == "info_requested"
-    # The lock is the petition's: another petition's citizen is not held up.
-    assert service.citizen_add_info(bystander.code, "Số nhà 12",
-                                    receipt_key=key_of(bystander)).status == "accepted"
+    with session_scope(service.engine) as s:  # the address itself is not kept
+        assert "203.0.113.9" not in str(s.exec(select(KeyAttempt)).all())
+    assert service.citizen_add_info(bystander.code, "Số nhà 12", receipt_key=key_of(bystander),
+                                    client="203.0.113.9").status == "accepted"
+    # The citizen, from their own phone, is not locked out by the stranger.
+    assert service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p),
+                                    client="198.51.100.7").status == "accepted"
+    assert (stored(service, p.id).key_failures, stored(service, p.id).key_failed_at) == (0, None)
+
+
+def test_the_guesser_s_lock_ends(service, officers):
+    p = file(service)
+    service.act(officers["quantri"], p.id, "request_info", QUESTION)
+    for _ in range(MAX_KEY_FAILURES):
+        with pytest.raises(WrongKey):
+            service.citizen_add_info(p.code, "x" * 12, receipt_key=_wrong(key_of(p)), client="a")
+    with session_scope(service.engine) as s:
+        s.exec(update(KeyAttempt).values(failed_at=utcnow() - KEY_LOCK - timedelta(minutes=1)))
+    assert service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p),
+                                    client="a").status == "accepted"
+
+
+def test_guessing_from_many_addresses_locks_the_petition(service, officers):
+    p = file(service)
+    service.act(officers["quantri"], p.id, "request_info", QUESTION)
+    for n in range(MAX_PETITION_KEY_FAILURES):
+        with pytest.raises(WrongKey) as wrong:
+            service.citizen_add_info(p.code, "x" * 12, receipt_key=_wrong(key_of(p)), client=f"c{n}")
+        assert not isinstance(wrong.value, KeyLocked)
+    with pytest.raises(KeyLocked):
+        service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p), client="new")
     with session_scope(service.engine) as s:
         s.exec(update(Petition).where(Petition.id == p.id)
                .values(key_failed_at=utcnow() - KEY_LOCK - timedelta(minutes=1)))
-    assert service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p)).status == "accepted"
-    assert (stored(service, p.id).key_failures, stored(service, p.id).key_failed_at) == (0, None)
+    assert service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key_of(p),
+                                    client="new").status == "accepted"
 
 
 def test_wrong_keys_on_the_page_are_refused_then_limited(app, service, officers):
@@ -318,9 +348,10 @@ def test_the_key_is_shown_once_and_never_kept_logged_or_published(app, client, s
             service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=_wrong(key))
     with session_scope(service.engine) as s:
         s.exec(update(Petition).where(Petition.id == p.id).values(key_failures=0))
+        s.exec(delete(KeyAttempt))
     service.citizen_add_info(p.code, "Đoạn gần chợ", receipt_key=key)
     service.act(officers["kylua"], p.id, "answer", "Đã vá xong đoạn đường gần chợ, cảm ơn bạn.")
-    assert "wrong ones" in caplog.text  # the log was written, and it names no key
+    assert "takes no receipt key" in caplog.text  # the log was written, and it names no key
     assert key not in caplog.text and _wrong(key) not in caplog.text
     row = stored(service, p.id)
     assert row.receipt_key_hash.startswith("hmac-sha256$") and key not in str(row.model_dump())
