@@ -27,6 +27,9 @@ from feedback.codes import ALPHABET  # no 0/O, 1/I/L, U: easy to read aloud and 
 
 KEY_LENGTH = 8  # 30^8 ≈ 6.6e11 keys; wrong tries are also limited per petition
 _SCHEME = "hmac-sha256"
+# A well-formed digest no value has: checked when there is nothing to check against (an unknown
+# code, a petition without an owner), so every refusal costs the same work as a real check.
+UNMATCHABLE = f"{_SCHEME}${'00' * 16}${'00' * 32}"
 
 
 @dataclass(frozen=True)

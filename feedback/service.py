@@ -84,11 +84,6 @@ NO_KEY = ("Phản ánh {code} được gửi trước khi có mã bí mật trê
           "một cửa.")
 
 
-# Checked when the code is unknown or has no owner (a digest no chat has), so every refusal costs
-# the same work as a real check.
-_NO_OWNER = f"hmac-sha256${'00' * 16}${'00' * 32}"
-
-
 @dataclass(frozen=True)
 class Contact:
     """How to reach the citizen; only stored when they consent."""
@@ -170,7 +165,7 @@ def _is_filer(sealer: receipts.Sealer, petition: Petition | None, chat: ChatIden
     chat they notify, if any. An unknown code is checked against an empty digest, so every
     refusal costs the same."""
     stored = petition.owner_hash if petition is not None and petition.owner_hash else None
-    filed = [sealer.matches(c, stored or _NO_OWNER) for c in chat.candidates()]  # all: same time
+    filed = [sealer.matches(c, stored or receipts.UNMATCHABLE) for c in chat.candidates()]  # all: same time
     if petition is not None and petition.owner_hash is None and petition.notify_channel:
         notified = f"chat:{petition.notify_channel}:{petition.notify_address}".encode()
         filed = [hmac.compare_digest(c.encode(), notified) for c in chat.candidates()]

@@ -30,6 +30,7 @@ from bot.channels.zalo_tokens import ZaloTokens
 from bot.rasa_client import BotMessage, Button
 from feedback.db import session_scope
 from tests.support import fake_zalo
+from tests.support.clock import ManualClock
 from tests.support.database import migrated_url
 from tests.support.fake_zalo import FakeZalo
 from tests.support.outbox import deliver_until
@@ -38,14 +39,6 @@ USER = "5550001"
 # What the outbox row becomes after one attempt answered with a code of each kind.
 STATE_AFTER = {Action.PERMANENT: "dead", Action.WINDOW: "held", Action.THROTTLE: "pending",
                Action.RETRY: "pending", Action.CONFIG: "pending", Action.REFRESH: "sent"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +79,7 @@ class Outbox:
 
     def __init__(self, fake: FakeZalo, engine: Engine, client: httpx.AsyncClient) -> None:
         self.engine = engine
-        self.clock = Clock()
+        self.clock = ManualClock()
         self.limiter = SendLimiter(per_chat_s=0, global_per_s=1000, clock=self.clock)
         self.tokens = ZaloTokens(_config(fake), engine, client)
         self.sender = ZaloSender(_config(fake), engine, client, self.tokens)

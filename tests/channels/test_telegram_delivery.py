@@ -26,17 +26,10 @@ from bot.channels.telegram_sender import (
 from bot.rasa_client import BotMessage
 from feedback.db import session_scope
 from tests.channels.conftest import TOKEN
+from tests.support.clock import ManualClock
 from tests.support.database import migrated_url
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.outbox import deliver_until
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +57,7 @@ def engine(tmp_path: Path) -> Engine:
 class Outbox:
     def __init__(self, engine: Engine, bot: Bot) -> None:
         self.engine = engine
-        self.clock = Clock()
+        self.clock = ManualClock()
         self.limiter = SendLimiter(per_chat_s=0, global_per_s=1000, clock=self.clock)
         self.dispatcher = Dispatcher(engine, TelegramSender(bot, engine), self.limiter, poll_s=0.01)
 

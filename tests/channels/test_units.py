@@ -22,16 +22,9 @@ from bot.channels.zalo_config import ZaloConfig
 from bot.rasa_client import BotMessage, Button
 from feedback.db import session_scope
 from tests.support import fake_zalo
+from tests.support.clock import ManualClock
 from tests.support.fake_zalo import FakeZalo
 from tests.support.database import migrated_url
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_split_text_keeps_everything_within_the_limit():
@@ -49,7 +42,7 @@ def test_fit_puts_image_first_and_buttons_last():
 
 
 def test_send_limiter_per_chat_global_and_pause():
-    clock = Clock()
+    clock = ManualClock(100.0)
     limiter = SendLimiter(per_chat_s=1.0, global_per_s=3, clock=clock)
     assert limiter.reserve("a") == 0
     assert limiter.reserve("a") == pytest.approx(1.0)
@@ -62,7 +55,7 @@ def test_send_limiter_per_chat_global_and_pause():
 
 
 def test_inbound_limiter_tells_once_per_window():
-    clock = Clock()
+    clock = ManualClock(100.0)
     limiter = InboundLimiter(limit=2, window_s=60, clock=clock)
     verdicts = [limiter.check("u") for _ in range(4)]
     assert verdicts == [Verdict.ALLOW, Verdict.ALLOW, Verdict.REFUSE_AND_TELL, Verdict.REFUSE_QUIETLY]
